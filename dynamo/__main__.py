@@ -1,0 +1,3 @@
+from dynamo.cli import main
+
+main()

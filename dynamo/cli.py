@@ -1,0 +1,53 @@
+"""The ``dynamo`` command line (also ``python -m dynamo``)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dynamo", description="A DynamoDB-compatible database on LMDB.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the DynamoDB HTTP API")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    where = serve.add_mutually_exclusive_group()
+    where.add_argument(
+        "--data-dir", default="./dynamo-data", help="LMDB data directory (default ./dynamo-data)"
+    )
+    where.add_argument("--in-memory", action="store_true", help="use a temporary directory deleted on exit")
+    serve.add_argument(
+        "--durability",
+        choices=["strict", "relaxed"],
+        default="strict",
+        help="strict: every acknowledged write survives power loss (default); "
+        "relaxed: skip the meta-page fsync, a system crash may undo the last write",
+    )
+    serve.add_argument(
+        "--table-create-delay",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="time a new table stays CREATING",
+    )
+    serve.add_argument("--account-id", default="000000000000", help="12-digit account id used in ARNs")
+    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        from dynamo.engine import Settings
+        from dynamo.server import serve
+
+        serve(
+            host=args.host,
+            port=args.port,
+            data_dir=None if args.in_memory else args.data_dir,
+            in_memory=args.in_memory,
+            durability=args.durability,
+            log_level=args.log_level,
+            settings=Settings(account_id=args.account_id, table_create_delay=args.table_create_delay),
+        )

@@ -1,0 +1,35 @@
+"""The single entry point shared by the HTTP server and the embedded client.
+
+``handle(ctx, operation, request, mode)`` checks the request against the operation's
+shape, runs it and returns the response document (None for operations that answer with
+an empty body). Any failure leaves as a :class:`~dynamo.errors.DynamoError`: the one
+place where unexpected exceptions become ``InternalServerError``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dynamo.engine import Context
+from dynamo.errors import DynamoError, translate, unknown_operation
+from dynamo.operations import OPERATIONS, Operation
+from dynamo.shapes import JSON
+
+
+def operation(name: str) -> Operation:
+    op = OPERATIONS.get(name)
+    if op is None:
+        raise unknown_operation()
+    return op
+
+
+def handle(ctx: Context, name: str, request: Any, mode: str = JSON) -> dict[str, Any] | None:
+    op = operation(name)
+    try:
+        return op.run(ctx, op.request.load_request(request, mode))
+    except DynamoError as exc:
+        if op.envelope and ctx.settings.validation_envelope:
+            raise exc.enveloped() from None
+        raise
+    except Exception as exc:  # every other failure is ours, never the client's
+        raise translate(exc) from exc

@@ -1,0 +1,93 @@
+"""The engine: one data directory, its clock and settings, shared by both front ends.
+
+An :class:`Engine` owns the LMDB store. A :class:`Context` is what an operation sees: the
+engine plus the region the request is addressed to (tables live in a region namespace,
+as in DynamoDB), built once per region and reused.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+
+from storage.env import DEFAULT_MAP_SIZE, DEFAULT_MAX_DBS, Durability
+from storage.store import Store
+
+DEFAULT_REGION: Final = "us-east-1"
+DEFAULT_ACCOUNT: Final = "000000000000"
+
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Behaviour switches of an engine (all have DynamoDB-like defaults)."""
+
+    account_id: str = DEFAULT_ACCOUNT
+    #: Seconds a new table stays CREATING (DynamoDB takes seconds; 0 = usable at once,
+    #: though the CreateTable response still says CREATING, as DynamoDB's does).
+    table_create_delay: float = 0.0
+    #: Since mid-2026 DynamoDB wraps some PutItem/UpdateItem/DeleteItem validation errors in
+    #: "1 validation error detected: " (reference 5.9). False gives the earlier bare texts.
+    validation_envelope: bool = True
+
+
+class Engine:
+    """A DynamoDB-compatible database stored in one directory."""
+
+    def __init__(
+        self,
+        path: str | None = None,
+        *,
+        durability: Durability = "strict",
+        clock: Clock = time.time,
+        settings: Settings | None = None,
+        map_size: int = DEFAULT_MAP_SIZE,
+        max_dbs: int = DEFAULT_MAX_DBS,
+    ) -> None:
+        self._temporary = path is None
+        self.path = tempfile.mkdtemp(prefix="dynamo-") if path is None else path
+        self.store = Store(self.path, durability=durability, map_size=map_size, max_dbs=max_dbs)
+        self.clock = clock
+        self.settings = settings or Settings()
+        self._contexts: dict[str, Context] = {}
+        self._lock = threading.Lock()
+        self.closed = False
+
+    def context(self, region: str = DEFAULT_REGION) -> Context:
+        """The (cached) request context for a region."""
+        ctx = self._contexts.get(region)
+        if ctx is None:
+            with self._lock:
+                ctx = self._contexts.setdefault(region, Context(self, region))
+        return ctx
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.store.close()
+        if self._temporary:
+            shutil.rmtree(self.path, ignore_errors=True)
+
+
+class Context:
+    """What an operation sees: the engine and the region a request is addressed to."""
+
+    __slots__ = ("account", "clock", "engine", "region", "settings", "store")
+
+    def __init__(self, engine: Engine, region: str) -> None:
+        self.engine = engine
+        self.region = region
+        self.store = engine.store
+        self.clock = engine.clock
+        self.settings = engine.settings
+        self.account = engine.settings.account_id
+
+    def table_arn(self, name: str) -> str:
+        return f"arn:aws:dynamodb:{self.region}:{self.account}:table/{name}"

@@ -1,0 +1,243 @@
+"""The HTTP front end: a bare ASGI app speaking DynamoDB's JSON protocol.
+
+Framing only (reference 1.1-1.4): body limits, content types, gzip, JSON, the target
+header, the SigV4 authorization header (its shape, and the region it is scoped to), CRC32
+and request ids. Everything else is ``dispatch.handle``, exactly as for the embedded
+client. Reads run on the event loop; writes run on one writer thread, because LMDB allows
+one writer at a time and a durable commit waits for the disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import logging
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Final
+from urllib.parse import parse_qs
+
+from dynamo import dispatch, wire
+from dynamo.engine import DEFAULT_REGION, Engine
+from dynamo.errors import DynamoError, internal_error, serialization, unknown_operation
+from dynamo.operations import OPERATIONS
+from dynamo.shapes import JSON
+
+log = logging.getLogger("dynamo.http")
+
+MAX_BODY: Final = 16 * 1024 * 1024
+GZIP_THRESHOLD: Final = 4096
+TARGET_PREFIX: Final = "DynamoDB_20120810."
+JSON_TYPES: Final = ("application/x-amz-json-1.0", "application/json")
+UNKNOWN_OPERATION_XML: Final = b"<UnknownOperationException/>\n"
+
+Scope = dict[str, Any]
+
+
+class AuthError(Exception):
+    def __init__(self, error: DynamoError) -> None:
+        self.error = error
+
+
+def _auth_error(code: str, message: str) -> AuthError:
+    return AuthError(DynamoError(code, message))
+
+
+def credential_region(headers: dict[str, str], query: dict[str, list[str]]) -> str:
+    """Check the shape of the SigV4 authorization and return the region it is scoped to.
+
+    Any well-formed credentials are accepted (as DynamoDB Local does); signatures are not
+    verified.
+    """
+    header = headers.get("authorization")
+    algorithm = query.get("X-Amz-Algorithm")
+    if header is not None and algorithm:
+        raise _auth_error(
+            "InvalidSignatureException",
+            "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header.",
+        )
+    if algorithm:
+        missing = [
+            f"AWS query-string parameters must include '{p}'. "
+            for p in (
+                "X-Amz-Algorithm",
+                "X-Amz-Credential",
+                "X-Amz-Signature",
+                "X-Amz-SignedHeaders",
+                "X-Amz-Date",
+            )
+            if not query.get(p)
+        ]
+        if missing:
+            raise _auth_error(
+                "IncompleteSignatureException", "".join(missing) + "Re-examine the query-string parameters."
+            )
+        credential = query["X-Amz-Credential"][0]
+    else:
+        if header is None or not header.strip().startswith("AWS4-"):
+            raise _auth_error(
+                "MissingAuthenticationTokenException", "Request is missing Authentication Token"
+            )
+        params = {}
+        _, _, rest = header.strip().partition(" ")
+        for part in rest.replace(",", " ").split():
+            key, _, value = part.partition("=")
+            params[key] = value
+        message = "".join(
+            f"Authorization header requires '{p}' parameter. "
+            for p in ("Credential", "Signature", "SignedHeaders")
+            if not params.get(p)
+        )
+        if "x-amz-date" not in headers and "date" not in headers:
+            message += "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. "
+        if message:
+            raise _auth_error("IncompleteSignatureException", message + "Authorization=" + header)
+        credential = params["Credential"]
+    pieces = credential.rstrip("/").split("/")
+    if len(pieces) != 5:
+        raise _auth_error(
+            "IncompleteSignatureException",
+            "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, "
+            f"got '{credential}'",
+        )
+    return pieces[2]
+
+
+class App:
+    """The ASGI application serving one engine."""
+
+    def __init__(self, engine: Engine, *, default_region: str = DEFAULT_REGION) -> None:
+        self.engine = engine
+        self.default_region = default_region
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dynamo-writer")
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Any, send: Any) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self._writer.shutdown(wait=True)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Any, send: Any) -> None:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        request_id = wire.request_id()
+        extra: list[tuple[bytes, bytes]] = [(b"x-amzn-requestid", request_id.encode())]
+        if "origin" in headers:
+            extra.append((b"access-control-allow-origin", b"*"))
+        method = scope["method"]
+        if method == "GET":
+            health = f"healthy: dynamodb.{self.default_region}.amazonaws.com ".encode()
+            await _send(send, 200, health, b"text/plain", extra)
+            return
+        if method == "OPTIONS" and "origin" in headers:
+            extra += [
+                (b"access-control-allow-headers", headers.get("access-control-request-headers", "").encode()),
+                (b"access-control-allow-methods", headers.get("access-control-request-method", "").encode()),
+                (b"access-control-max-age", b"172800"),
+            ]
+            await _send(send, 200, b"", None, extra)
+            return
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+            await _send(send, 413, b"", None, extra)
+            return
+        body = await _read_body(receive)
+        if body is None:
+            await _send(send, 413, b"", None, extra)
+            return
+        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        if method != "POST" or (body and content_type not in JSON_TYPES):
+            await _send(send, 404, UNKNOWN_OPERATION_XML, b"text/plain", extra)
+            return
+        response_type = (
+            b"application/json" if content_type == "application/json" else b"application/x-amz-json-1.0"
+        )
+        status, document = await self._serve(scope, headers, body)
+        payload = b"" if document is None else wire.dumps(document)
+        if len(payload) > GZIP_THRESHOLD and "gzip" in headers.get("accept-encoding", ""):
+            payload = gzip.compress(payload, compresslevel=5)
+            extra.append((b"content-encoding", b"gzip"))
+        await _send(send, status, payload, response_type, extra)
+
+    async def _serve(
+        self, scope: Scope, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, Any] | None]:
+        """Run one request; return (status, JSON document or None for an empty body)."""
+        try:
+            if headers.get("content-encoding", "").strip().lower() == "gzip":
+                try:
+                    body = gzip.decompress(body)
+                except (OSError, EOFError, zlib.error):
+                    raise serialization() from None
+            request = None
+            if body:
+                try:
+                    request = wire.loads(body)
+                except ValueError:
+                    raise serialization() from None
+            target = headers.get("x-amz-target", "")
+            prefix, _, name = target.partition(".")
+            if prefix + "." != TARGET_PREFIX or name not in OPERATIONS:
+                raise unknown_operation()
+            query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+            try:
+                region = credential_region(headers, query)
+            except AuthError as exc:
+                raise exc.error from None
+            if not body:
+                raise serialization()
+            ctx = self.engine.context(region)
+            if OPERATIONS[name].writes:
+                loop = asyncio.get_running_loop()
+                result = await loop.run_in_executor(self._writer, dispatch.handle, ctx, name, request, JSON)
+            else:
+                result = dispatch.handle(ctx, name, request, JSON)
+            return 200, result
+        except DynamoError as exc:
+            return exc.status, exc.body()
+        except Exception:  # the server never dies from a request
+            log.exception("unexpected error serving %s", headers.get("x-amz-target"))
+            error = internal_error()
+            return error.status, error.body()
+
+
+async def _read_body(receive: Any) -> bytes | None:
+    """The whole request body, or None if it is over the 16 MiB limit."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return b"".join(chunks)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+async def _send(
+    send: Any, status: int, body: bytes, content_type: bytes | None, extra: list[tuple[bytes, bytes]]
+) -> None:
+    headers = [
+        (b"content-length", str(len(body)).encode()),
+        (b"x-amz-crc32", str(zlib.crc32(body)).encode()),
+        (b"server", b"Server"),
+    ]
+    if content_type is not None:
+        headers.append((b"content-type", content_type))
+    headers += extra
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,58 @@
+"""Key checks against a table's schema, in DynamoDB's order, producing key bytes."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from dynamo.errors import invalid_parameters, key_mismatch, validation
+from storage.catalog import KeyAttribute, KeySchema
+from storage.values import B, Item, type_of
+
+MAX_HASH_KEY: Final = 2048
+MAX_RANGE_KEY: Final = 1024
+HASH_TOO_BIG: Final = "Size of hashkey has exceeded the maximum size limit of2048 bytes"
+RANGE_TOO_BIG: Final = "Aggregated size of all range keys has exceeded the size limit of 1024 bytes"
+
+
+def _check_value(attr: KeyAttribute, payload: str | bytes, is_hash: bool) -> None:
+    if attr.type == "N":
+        return
+    if not payload:
+        kind = "binary" if attr.type == B else "string"
+        raise validation(
+            "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain "
+            f"an empty {kind} value. Key: {attr.name}"
+        )
+    size = len(payload) if isinstance(payload, bytes) else len(payload.encode("utf-8"))
+    if is_hash and size > MAX_HASH_KEY:
+        raise invalid_parameters(HASH_TOO_BIG)
+    if not is_hash and size > MAX_RANGE_KEY:
+        raise invalid_parameters(RANGE_TOO_BIG)
+
+
+def check_key(schema: KeySchema, key: Item) -> Item:
+    """Check a ``Key`` parameter (GetItem, DeleteItem, UpdateItem, ...) against the schema."""
+    attrs = schema.attributes
+    if len(key) != len(attrs):
+        raise key_mismatch()
+    for i, attr in enumerate(attrs):
+        value = key.get(attr.name)
+        if value is None or type_of(value) != attr.type:
+            raise key_mismatch()
+        _check_value(attr, value[attr.type], i == 0)
+    return key
+
+
+def check_item_key(schema: KeySchema, item: Item) -> Item:
+    """Check the key attributes of a whole item (PutItem), with PutItem's messages."""
+    for i, attr in enumerate(schema.attributes):
+        value = item.get(attr.name)
+        if value is None:
+            raise invalid_parameters(f"Missing the key {attr.name} in the item")
+        actual = type_of(value)
+        if actual != attr.type:
+            raise invalid_parameters(
+                f"Type mismatch for key {attr.name} expected: {attr.type} actual: {actual}"
+            )
+        _check_value(attr, value[attr.type], i == 0)
+    return item

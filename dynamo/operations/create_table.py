@@ -1,0 +1,471 @@
+"""CreateTable: validation in DynamoDB's order, then one catalog write.
+
+Order of checks (reference 10.1-10.2 and the 2026 observations): request shape; billing
+and throughput; attribute definitions against the key schemas; local then global
+secondary indexes; streams; encryption; tags; table class; finally whether the name is
+taken. Each semantic check reports only the first failure, bare.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from dynamo.engine import Context
+from dynamo.errors import invalid_parameters, resource_in_use, validation
+from dynamo.operations import Operation
+from dynamo.params import TableName
+from dynamo.shapes import Boolean, Integer, List, Member, Request, String, Struct
+from dynamo.tables import describe, is_active, stream_label
+from dynamo.tags import check_tags, merge
+from storage.catalog import IndexDef, KeyAttribute, KeySchema, TableDef
+from storage.store import WriteView
+
+MAX_CAPACITY = 1_000_000_000_000
+MAX_LSIS = 5
+MAX_GSIS = 20
+MAX_PROJECTED = 100
+TABLE_CLASSES = ("STANDARD", "STANDARD_INFREQUENT_ACCESS")
+STREAM_VIEW_TYPES = ["OLD_IMAGE", "KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE"]
+
+
+def _throughput() -> Struct:
+    return Struct(
+        "ProvisionedThroughput",
+        {
+            "WriteCapacityUnits": Member(Integer("Long", min=1), not_null=True),
+            "ReadCapacityUnits": Member(Integer("Long", min=1), not_null=True),
+        },
+    )
+
+
+def _on_demand() -> Struct:
+    return Struct(
+        "OnDemandThroughput",
+        {"MaxReadRequestUnits": Member(Integer("Long")), "MaxWriteRequestUnits": Member(Integer("Long"))},
+    )
+
+
+def _key_schema(*, enum_key_type: bool) -> List:
+    element = Struct(
+        "KeySchemaElement",
+        {
+            "AttributeName": Member(String(min_len=1, max_len=255), not_null=True),
+            "KeyType": Member(String(enum=["HASH", "RANGE"] if enum_key_type else None), not_null=True),
+        },
+        value_struct=True,
+    )
+    return List(element, min_len=1, max_len=2)
+
+
+def _projection() -> Struct:
+    return Struct(
+        "Projection",
+        {
+            "ProjectionType": Member(String(enum=["ALL", "INCLUDE", "KEYS_ONLY"])),
+            "NonKeyAttributes": Member(List(String(min_len=1, max_len=255), min_len=1, max_len=20)),
+        },
+    )
+
+
+def _index(name: str, *, global_: bool) -> Struct:
+    members = {
+        "IndexName": Member(String(min_len=3, max_len=255, pattern="[a-zA-Z0-9_.-]+"), not_null=True),
+        "KeySchema": Member(_key_schema(enum_key_type=False), not_null=True),
+        "Projection": Member(_projection(), not_null=True),
+    }
+    if global_:
+        members["ProvisionedThroughput"] = Member(_throughput())
+        members["OnDemandThroughput"] = Member(_on_demand())
+        members["WarmThroughput"] = Member(
+            Struct(
+                "WarmThroughput",
+                {
+                    "ReadUnitsPerSecond": Member(Integer("Long")),
+                    "WriteUnitsPerSecond": Member(Integer("Long")),
+                },
+            )
+        )
+    return Struct(name, members, value_struct=True)
+
+
+REQUEST = Request(
+    "CreateTableInput",
+    {
+        "AttributeDefinitions": Member(
+            List(
+                Struct(
+                    "AttributeDefinition",
+                    {
+                        "AttributeName": Member(String(min_len=1, max_len=255), not_null=True),
+                        "AttributeType": Member(String(enum=["B", "N", "S"]), not_null=True),
+                    },
+                    value_struct=True,
+                )
+            ),
+            not_null=True,
+        ),
+        "TableName": Member(TableName(min_len=3, arn_ok=False), required=True),
+        "BillingMode": Member(String(enum=["PROVISIONED", "PAY_PER_REQUEST"])),
+        "ProvisionedThroughput": Member(_throughput()),
+        "KeySchema": Member(_key_schema(enum_key_type=True), not_null=True),
+        "LocalSecondaryIndexes": Member(List(_index("LocalSecondaryIndex", global_=False))),
+        "GlobalSecondaryIndexes": Member(List(_index("GlobalSecondaryIndex", global_=True))),
+        "StreamSpecification": Member(
+            Struct(
+                "StreamSpecification",
+                {
+                    "StreamEnabled": Member(Boolean(), not_null=True),
+                    "StreamViewType": Member(String(enum=STREAM_VIEW_TYPES)),
+                },
+            )
+        ),
+        "SSESpecification": Member(
+            Struct(
+                "SSESpecification",
+                {
+                    "Enabled": Member(Boolean()),
+                    "SSEType": Member(String(enum=["AES256", "KMS"])),
+                    "KMSMasterKeyId": Member(String(min_len=1, max_len=2048)),
+                },
+            )
+        ),
+        "Tags": Member(
+            List(
+                Struct(
+                    "Tag",
+                    {"Key": Member(String(), not_null=True), "Value": Member(String(), not_null=True)},
+                    value_struct=True,
+                )
+            )
+        ),
+        "TableClass": Member(String()),
+        "DeletionProtectionEnabled": Member(Boolean()),
+        "OnDemandThroughput": Member(_on_demand()),
+        "WarmThroughput": Member(
+            Struct(
+                "WarmThroughput",
+                {
+                    "ReadUnitsPerSecond": Member(Integer("Long")),
+                    "WriteUnitsPerSecond": Member(Integer("Long")),
+                },
+            )
+        ),
+        "ResourcePolicy": Member(String()),
+    },
+)
+
+
+def _names(elements: list[dict[str, Any]]) -> list[str]:
+    return [e["AttributeName"] for e in elements]
+
+
+def _check_billing(req: dict[str, Any]) -> str:
+    billing = req.get("BillingMode", "PROVISIONED")
+    throughput = req.get("ProvisionedThroughput")
+    if billing == "PAY_PER_REQUEST":
+        if throughput is not None:
+            raise invalid_parameters(
+                "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"
+            )
+    else:
+        if throughput is None:
+            raise invalid_parameters(
+                "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED"
+            )
+        _check_capacity_bounds(throughput)
+        on_demand = req.get("OnDemandThroughput") or {}
+        for member in ("MaxReadRequestUnits", "MaxWriteRequestUnits"):
+            if member in on_demand:
+                raise invalid_parameters(
+                    f"{member} for OnDemandThroughput cannot be specified when table BillingMode is PROVISIONED."
+                )
+    for member, value in (req.get("OnDemandThroughput") or {}).items():
+        if value != -1 and value < 1:
+            raise invalid_parameters(
+                f"Requested {member} for OnDemandThroughput for table is outside of valid range"
+            )
+    return str(billing)
+
+
+def _check_capacity_bounds(throughput: dict[str, int]) -> None:
+    for member in ("ReadCapacityUnits", "WriteCapacityUnits"):
+        if throughput[member] > MAX_CAPACITY:
+            raise validation(f"Given value {throughput[member]} for {member} is out of bounds")
+
+
+def _check_keys(req: dict[str, Any]) -> KeySchema:
+    definitions = req["AttributeDefinitions"]
+    defined = _names(definitions)
+    seen: set[str] = set()
+    for name in defined:
+        if name in seen:
+            raise validation(f"Attribute Name is duplicated: {name}")
+        seen.add(name)
+    schema = req["KeySchema"]
+    keys = _names(schema)
+    if len(keys) > len(defined):
+        raise validation("Invalid KeySchema: Some index key attribute have no definition")
+    if any(k not in seen for k in keys):
+        raise invalid_parameters(
+            "Some index key attributes are not defined in AttributeDefinitions. "
+            f"Keys: [{', '.join(keys)}], AttributeDefinitions: [{', '.join(defined)}]"
+        )
+    _check_schema_structure(schema)
+    types = {d["AttributeName"]: d["AttributeType"] for d in definitions}
+    return _key_schema_of(schema, types)
+
+
+def _check_schema_structure(schema: list[dict[str, Any]]) -> None:
+    if len(schema) == 2 and schema[0]["AttributeName"] == schema[1]["AttributeName"]:
+        raise validation("Both the Hash Key and the Range Key element in the KeySchema have the same name")
+    if schema[0]["KeyType"] != "HASH":
+        raise validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
+    if len(schema) == 2 and schema[1]["KeyType"] != "RANGE":
+        raise validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
+
+
+def _key_schema_of(schema: list[dict[str, Any]], types: dict[str, str]) -> KeySchema:
+    attrs = [KeyAttribute(e["AttributeName"], types[e["AttributeName"]]) for e in schema]
+    return KeySchema(attrs[0], attrs[1] if len(attrs) == 2 else None)
+
+
+def _check_index_definitions(indexes: list[dict[str, Any]], defined: list[str]) -> None:
+    for index in indexes:
+        keys = _names(index["KeySchema"])
+        if any(k not in defined for k in keys):
+            raise invalid_parameters(
+                "Some index key attributes are not defined in AttributeDefinitions. "
+                f"Keys: [{', '.join(keys)}], AttributeDefinitions: [{', '.join(defined)}]"
+            )
+
+
+def _check_projection(projection: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+    kind = projection.get("ProjectionType")
+    include = projection.get("NonKeyAttributes")
+    if kind is None:
+        raise invalid_parameters("Unknown ProjectionType: null")
+    if include is not None and kind != "INCLUDE":
+        raise invalid_parameters(f"ProjectionType is {kind}, but NonKeyAttributes is specified")
+    if kind == "INCLUDE" and include is None:
+        raise invalid_parameters("ProjectionType is INCLUDE, but NonKeyAttributes is not specified")
+    seen: set[str] = set()
+    for name in include or ():
+        if name in seen:
+            raise invalid_parameters(f"Duplicate element in NonKeyAttributes: {name}")
+        seen.add(name)
+    return kind, tuple(include or ())
+
+
+def _check_lsis(
+    lsis: list[dict[str, Any]], table: KeySchema, types: dict[str, str], names: set[str]
+) -> list[IndexDef]:
+    if not lsis:
+        raise invalid_parameters("List of LocalSecondaryIndexes is empty")
+    if table.range is None:
+        raise invalid_parameters(
+            "Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex"
+        )
+    out = []
+    for lsi in lsis:
+        name = lsi["IndexName"]
+        schema = lsi["KeySchema"]
+        _check_schema_structure(schema)
+        if len(schema) != 2:
+            raise invalid_parameters(f"Index KeySchema does not have a range key for index: {name}")
+        if schema[0]["AttributeName"] != table.hash.name:
+            raise invalid_parameters(
+                f"Index KeySchema does not have the same leading hash key as table KeySchema for index: {name}. "
+                f"index hash key: {schema[0]['AttributeName']}, table hash key: {table.hash.name}"
+            )
+        kind, include = _check_projection(lsi["Projection"])
+        if name in names:
+            raise invalid_parameters(f"Duplicate index name: {name}")
+        names.add(name)
+        out.append(IndexDef(name, "LSI", _key_schema_of(schema, types), kind, include))
+    if len(lsis) > MAX_LSIS:
+        raise invalid_parameters(f"Number of LocalSecondaryIndexes exceeds per-table limit of {MAX_LSIS}")
+    return out
+
+
+def _check_gsis(
+    gsis: list[dict[str, Any]], billing: str, types: dict[str, str], names: set[str]
+) -> tuple[list[IndexDef], dict[str, Any]]:
+    if not gsis:
+        raise invalid_parameters("List of GlobalSecondaryIndexes is empty")
+    out = []
+    settings: dict[str, Any] = {}
+    for gsi in gsis:
+        name = gsi["IndexName"]
+        schema = gsi["KeySchema"]
+        _check_schema_structure(schema)
+        kind, include = _check_projection(gsi["Projection"])
+        throughput = gsi.get("ProvisionedThroughput")
+        if billing == "PAY_PER_REQUEST" and throughput is not None:
+            raise invalid_parameters(
+                f"ProvisionedThroughput should not be specified for index: {name} when BillingMode is PAY_PER_REQUEST"
+            )
+        if billing == "PROVISIONED":
+            if throughput is None:
+                raise invalid_parameters(f"ProvisionedThroughput is not specified for index: {name}")
+            _check_capacity_bounds(throughput)
+        on_demand = gsi.get("OnDemandThroughput") or {}
+        for member, value in on_demand.items():
+            if value != -1 and value < 1:
+                raise invalid_parameters(
+                    f"Requested {member} for OnDemandThroughput for index : {name} is outside of valid range"
+                )
+        if name in names:
+            raise invalid_parameters(f"Duplicate index name: {name}")
+        names.add(name)
+        out.append(IndexDef(name, "GSI", _key_schema_of(schema, types), kind, include))
+        index_settings: dict[str, Any] = {"throughput": _throughput_meta(throughput)}
+        if on_demand:
+            index_settings["on_demand"] = on_demand
+        settings[name] = index_settings
+    if len(gsis) > MAX_GSIS:
+        raise invalid_parameters(f"GlobalSecondaryIndex count exceeds the per-table limit of {MAX_GSIS}")
+    return out, settings
+
+
+def _throughput_meta(throughput: dict[str, int] | None) -> dict[str, int]:
+    if throughput is None:
+        return {"read": 0, "write": 0, "decreases": 0}
+    return {
+        "read": throughput["ReadCapacityUnits"],
+        "write": throughput["WriteCapacityUnits"],
+        "decreases": 0,
+    }
+
+
+def _check_unused_definitions(definitions: list[str], used: list[str]) -> None:
+    if set(definitions) - set(used):
+        raise invalid_parameters(
+            f"Some AttributeDefinitions are not used. AttributeDefinitions: [{', '.join(definitions)}], "
+            f"keys used: [{', '.join(used)}]"
+        )
+
+
+def _check_stream(spec: dict[str, Any] | None) -> dict[str, Any] | None:
+    if spec is None:
+        return None
+    if spec["StreamEnabled"]:
+        if "StreamViewType" not in spec:
+            raise invalid_parameters(
+                "Table is being created with a stream enabled, UpdateViewType is required"
+            )
+        return {"enabled": True, "view_type": spec["StreamViewType"]}
+    if "StreamViewType" in spec:
+        raise invalid_parameters(
+            "Table is being created with a stream disabled, UpdateViewType should not be specified"
+        )
+    return None
+
+
+def _check_sse(ctx: Context, spec: dict[str, Any] | None) -> dict[str, Any] | None:
+    if spec is None:
+        return None
+    enabled = spec.get("Enabled")
+    sse_type = spec.get("SSEType")
+    key = spec.get("KMSMasterKeyId")
+    if enabled is False:
+        if sse_type is not None:
+            raise invalid_parameters("SSEType can not be specified if Enabled is false")
+        if key is not None:
+            raise invalid_parameters("KMSMasterKeyId can not be specified if Enabled is false")
+        return None
+    if sse_type == "AES256":
+        raise invalid_parameters("SSEType AES256 is not supported")
+    if key is not None and sse_type is None:
+        raise invalid_parameters("SSEType KMS is required if KMSMasterKeyId is specified")
+    if not enabled and sse_type is None:
+        return None
+    if key is None:
+        key_arn = f"arn:aws:kms:{ctx.region}:{ctx.account}:key/aws-managed-dynamodb"
+    elif key.startswith("arn:"):
+        key_arn = key
+    else:
+        key_arn = f"arn:aws:kms:{ctx.region}:{ctx.account}:key/{key}"
+    return {"key_arn": key_arn}
+
+
+def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
+    billing = _check_billing(req)
+    key_schema = _check_keys(req)
+    definitions = _names(req["AttributeDefinitions"])
+    types = {d["AttributeName"]: d["AttributeType"] for d in req["AttributeDefinitions"]}
+    lsis_in = req.get("LocalSecondaryIndexes")
+    gsis_in = req.get("GlobalSecondaryIndexes")
+    indexes_in = (lsis_in or []) + (gsis_in or [])
+    if lsis_in is None and gsis_in is None:
+        if len(definitions) != len(key_schema.attributes):
+            raise invalid_parameters(
+                "Number of attributes in KeySchema does not exactly match number of attributes defined in "
+                "AttributeDefinitions"
+            )
+    else:
+        _check_index_definitions(indexes_in, definitions)
+        used = list(
+            dict.fromkeys(
+                _names(req["KeySchema"]) + [n for ix in indexes_in for n in _names(ix["KeySchema"])]
+            )
+        )
+        _check_unused_definitions(definitions, used)
+    index_names: set[str] = set()
+    indexes: list[IndexDef] = []
+    index_settings: dict[str, Any] = {}
+    if lsis_in is not None:
+        indexes += _check_lsis(lsis_in, key_schema, types, index_names)
+    if gsis_in is not None:
+        gsis, index_settings = _check_gsis(gsis_in, billing, types, index_names)
+        indexes += gsis
+    projected = sum(len(ix.non_key_attributes) for ix in indexes)
+    if projected > MAX_PROJECTED:
+        raise invalid_parameters(
+            f"The sum of NonKeyAttributes across all secondary indexes must not exceed {MAX_PROJECTED}"
+        )
+    stream = _check_stream(req.get("StreamSpecification"))
+    sse = _check_sse(ctx, req.get("SSESpecification"))
+    tags = merge([], check_tags(req.get("Tags") or []))
+    table_class = req.get("TableClass")
+    if table_class is not None and table_class not in TABLE_CLASSES:
+        raise validation(
+            "Invalid table-class parameter provided. Please try again with a valid table-class value: "
+            f"[{', '.join(TABLE_CLASSES)}]."
+        )
+    name = req["TableName"]
+    now = ctx.clock()
+    meta: dict[str, Any] = {
+        "attributes": [[d["AttributeName"], d["AttributeType"]] for d in req["AttributeDefinitions"]],
+        "created": round(now, 3),
+        "active_at": now + ctx.settings.table_create_delay,
+        "billing": billing,
+        "billing_updated": round(now, 3),
+        "throughput": _throughput_meta(req.get("ProvisionedThroughput")),
+        "indexes": index_settings,
+        "tags": tags,
+        "protected": bool(req.get("DeletionProtectionEnabled", False)),
+        "table_class": table_class,
+        "stream": stream,
+        "sse": sse,
+        "on_demand": req.get("OnDemandThroughput") or None,
+    }
+    table = TableDef(ctx.region, name, str(uuid.uuid4()), key_schema, tuple(indexes), meta)
+    if stream is not None:
+        table = table.with_meta(stream={**stream, "label": stream_label(now)})
+
+    def create(view: WriteView) -> dict[str, Any]:
+        existing = view.table(ctx.region, name)
+        if existing is not None:
+            if not is_active(ctx, existing):
+                raise resource_in_use(
+                    f"Attempt to change a resource which is still in use: Table is being created: {name}"
+                )
+            raise resource_in_use(f"Table already exists: {name}")
+        view.create_table(table)
+        return {"TableDescription": describe(ctx, view, table, "create")}
+
+    return ctx.store.write(create)
+
+
+OPERATION = Operation("CreateTable", REQUEST, run, writes=True)

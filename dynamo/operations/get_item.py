@@ -1,0 +1,46 @@
+"""GetItem."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dynamo.attributes import AttributeMapShape
+from dynamo.capacity import consumed, read_units
+from dynamo.engine import Context
+from dynamo.errors import validation
+from dynamo.keys import check_key
+from dynamo.operations import Operation
+from dynamo.params import data_table_name, return_consumed_capacity
+from dynamo.shapes import Boolean, List, Map, Member, Request, String
+from dynamo.tables import data_table
+
+REQUEST = Request(
+    "GetItemInput",
+    {
+        "TableName": data_table_name(),
+        "Key": Member(AttributeMapShape(), required=True),
+        "AttributesToGet": Member(List(String(), min_len=1, max_len=255)),
+        "ConsistentRead": Member(Boolean()),
+        "ReturnConsumedCapacity": return_consumed_capacity(),
+        "ProjectionExpression": Member(String()),
+        "ExpressionAttributeNames": Member(Map(String(), value_java="java.lang.String")),
+    },
+)
+
+
+def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
+    for member in ("ProjectionExpression", "AttributesToGet", "ExpressionAttributeNames"):
+        if member in req:
+            raise validation(f"{member} is not supported by this version of the engine")
+    with ctx.store.read() as view:
+        table = data_table(ctx, view, req["TableName"])
+        stored = view.get_item(table, check_key(table.key_schema, req["Key"]))
+    response: dict[str, Any] = {} if stored is None else {"Item": stored[0]}
+    mode = req.get("ReturnConsumedCapacity")
+    if mode is not None and mode != "NONE":
+        units = read_units(0 if stored is None else stored[1], bool(req.get("ConsistentRead")))
+        response["ConsumedCapacity"] = consumed(mode, table.name, units)
+    return response
+
+
+OPERATION = Operation("GetItem", REQUEST, run)

@@ -1,0 +1,4 @@
+"""Expression language (condition, filter, key-condition, projection, update): see issue 3.
+
+Imports only the standard library and ``storage.values``.
+"""

@@ -1,0 +1,319 @@
+"""The LMDB environment: the only module that imports ``lmdb``.
+
+It owns three concerns the rest of the engine should never think about:
+
+* **Transactions.** ``read()`` is a context manager over a read-only snapshot. ``write(fn)``
+  runs ``fn`` inside one write transaction, commits, and only then runs the callbacks that
+  ``fn`` registered with ``after_commit`` (cache updates, waking stream readers): a failed or
+  retried transaction has no side effects.
+* **Map growth.** LMDB needs a maximum map size up front. When a write hits it, the
+  transaction is aborted, the map doubled and ``fn`` run again. Resizing is only legal with
+  no transaction open in this process, so every transaction passes a small gate that lets a
+  resize wait for the open ones to finish. Growth by another process is adopted the same way.
+* **Durability.** ``strict`` (default) fsyncs data and meta pages at every commit, so an
+  acknowledged write survives power loss. ``relaxed`` skips the meta-page fsync
+  (``MDB_NOMETASYNC``): the database stays consistent, but a system crash may undo the last
+  committed transaction. A process crash (kill -9) loses nothing in either mode.
+
+Named databases are opened once and their handles cached; a handle created inside a write
+transaction becomes visible to others only after that transaction commits.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, Literal, TypeVar
+
+import lmdb
+
+from storage.errors import StorageError
+
+T = TypeVar("T")
+Durability = Literal["strict", "relaxed"]
+
+DEFAULT_MAP_SIZE = 256 * 1024 * 1024
+DEFAULT_MAX_DBS = 1024  # tables + indexes + logs; each read txn costs ~1 ns per slot
+MAX_MAP_SIZE = 1 << 40
+
+
+class _Gate:
+    """Counts open transactions so that a map resize can wait until there are none."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._active = 0
+        self._exclusive = False
+
+    def enter(self) -> None:
+        with self._cond:
+            while self._exclusive:
+                self._cond.wait()
+            self._active += 1
+
+    def leave(self) -> None:
+        with self._cond:
+            self._active -= 1
+            if self._exclusive and self._active == 0:
+                self._cond.notify_all()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._cond:
+            while self._exclusive:
+                self._cond.wait()
+            self._exclusive = True
+            while self._active:
+                self._cond.wait()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._exclusive = False
+                self._cond.notify_all()
+
+
+class ReadTxn:
+    """A read-only snapshot. Values returned are ``bytes`` valid after the transaction."""
+
+    __slots__ = ("_env", "txn")
+
+    def __init__(self, env: Environment, txn: Any) -> None:
+        self._env = env
+        self.txn = txn
+
+    def db(self, name: bytes) -> Any | None:
+        """Handle of a named database, or None if it is unknown (see ``ensure_handles``)."""
+        return self._env._handles.get(name)
+
+    def get(self, db: Any, key: bytes) -> bytes | None:
+        value: bytes | None = self.txn.get(key, db=db)
+        return value
+
+    def cursor(self, db: Any) -> Any:
+        return self.txn.cursor(db=db)
+
+    def entries(self, db: Any) -> int:
+        return int(self.txn.stat(db)["entries"])
+
+
+class WriteTxn(ReadTxn):
+    """A write transaction; changes become visible (and durable) only at commit."""
+
+    __slots__ = ("_after_commit", "_created", "_dropped")
+
+    def __init__(self, env: Environment, txn: Any) -> None:
+        super().__init__(env, txn)
+        self._after_commit: list[Callable[[], None]] = []
+        self._created: dict[bytes, Any] = {}
+        self._dropped: list[bytes] = []
+
+    def db(self, name: bytes) -> Any | None:
+        handle = self._created.get(name)
+        if handle is not None:
+            return handle
+        return self._env._handle(name, self.txn, create=False, pending=self._created)
+
+    def create_db(self, name: bytes) -> Any:
+        """Create (or open) a named database inside this transaction."""
+        handle = self._env._handle(name, self.txn, create=True, pending=self._created)
+        return handle
+
+    def drop_db(self, name: bytes) -> None:
+        handle = self.db(name)
+        if handle is not None:
+            self.txn.drop(handle, delete=True)
+            self._created.pop(name, None)
+            self._dropped.append(name)
+
+    def put(self, db: Any, key: bytes, value: bytes) -> None:
+        self.txn.put(key, value, db=db)
+
+    def delete(self, db: Any, key: bytes) -> bool:
+        return bool(self.txn.delete(key, db=db))
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once this transaction has committed (never if it aborts)."""
+        self._after_commit.append(callback)
+
+
+class _Reading:
+    """``with env.read() as txn``: a plain class, as this is on every read's path."""
+
+    __slots__ = ("_env", "_txn")
+
+    def __init__(self, env: Environment) -> None:
+        self._env = env
+
+    def __enter__(self) -> ReadTxn:
+        env = self._env
+        env._gate.enter()
+        try:
+            self._txn = env._begin(write=False)
+        except BaseException:
+            env._gate.leave()
+            raise
+        return ReadTxn(env, self._txn)
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._txn.abort()
+        self._env._gate.leave()
+
+
+class Environment:
+    """One LMDB environment per data directory."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        durability: Durability = "strict",
+        map_size: int = DEFAULT_MAP_SIZE,
+        max_dbs: int = DEFAULT_MAX_DBS,
+    ) -> None:
+        if durability not in ("strict", "relaxed"):
+            raise StorageError(f"unknown durability mode: {durability!r}")
+        os.makedirs(path, exist_ok=True)
+        self.path = os.fspath(path)
+        self.durability = durability
+        self._env = lmdb.open(
+            self.path,
+            map_size=map_size,
+            max_dbs=max_dbs,
+            sync=True,
+            metasync=durability == "strict",
+            readahead=False,
+            max_spare_txns=4,
+        )
+        self._gate = _Gate()
+        self._handles: dict[bytes, Any] = {}
+        self._open_lock = threading.Lock()  # mdb_dbi_open must not run concurrently
+        self._write_lock = threading.Lock()  # one writer per process; LMDB's lock is per env
+        self._closed = False
+
+    # -- transactions -------------------------------------------------------------------
+
+    def read(self) -> _Reading:
+        """A consistent read-only snapshot for the duration of the ``with`` block."""
+        return _Reading(self)
+
+    def write(self, fn: Callable[[WriteTxn], T]) -> T:
+        """Run ``fn`` in one write transaction and commit; retried if the map must grow."""
+        with self._write_lock:
+            while True:
+                self._gate.enter()
+                try:
+                    txn = self._begin(write=True)
+                    wtxn = WriteTxn(self, txn)
+                    try:
+                        result = fn(wtxn)
+                        txn.commit()
+                    except lmdb.MapFullError:
+                        txn.abort()
+                        full = True
+                    except BaseException:
+                        txn.abort()
+                        raise
+                    else:
+                        full = False
+                finally:
+                    self._gate.leave()
+                if full:
+                    self._grow()
+                    continue
+                self._handles.update(wtxn._created)
+                for name in wtxn._dropped:
+                    self._handles.pop(name, None)
+                for callback in wtxn._after_commit:
+                    callback()
+                return result
+
+    def _begin(self, *, write: bool) -> Any:
+        try:
+            return self._env.begin(write=write)
+        except lmdb.MapResizedError:
+            # Another process grew the map: adopt its size once nothing is open here.
+            self._gate.leave()
+            try:
+                with self._gate.exclusive():
+                    self._env.set_mapsize(0)
+            finally:
+                self._gate.enter()
+            return self._env.begin(write=write)
+
+    def _grow(self) -> None:
+        with self._gate.exclusive():
+            current = self._env.info()["map_size"]
+            if current >= MAX_MAP_SIZE:
+                raise StorageError("the database has reached its maximum size")
+            self._env.set_mapsize(min(current * 2, MAX_MAP_SIZE))
+
+    # -- named databases ----------------------------------------------------------------
+
+    def _handle(self, name: bytes, txn: Any, *, create: bool, pending: dict[bytes, Any]) -> Any | None:
+        """Open the handle of a named database inside a write transaction.
+
+        The handle is private to that transaction until it commits, so it is parked in
+        ``pending`` and cached by ``write()`` only after the commit.
+        """
+        handle = self._handles.get(name)
+        if handle is not None:
+            return handle
+        with self._open_lock:
+            if not create and txn.get(name) is None:  # names are keys of the main database
+                return None
+            handle = self._env.open_db(name, txn=txn, create=create)
+            pending[name] = handle
+            return handle
+
+    def ensure_handles(self, names: Iterable[bytes]) -> None:
+        """Open (and cache) handles of existing named databases, for readers.
+
+        Call outside any transaction: a read transaction only sees handles that were shared
+        before it began, so readers must have their handles opened ahead of time (the
+        catalog does this whenever it sees a new table). A short write transaction is used
+        because committing it is what shares a handle (py-lmdb recycles read transactions
+        instead of committing them).
+        """
+        names = [name for name in names if name not in self._handles]
+        if not names:
+            return
+        with self._write_lock, self._open_lock, self._gate_entered():
+            opener = self._env.begin(write=True)
+            try:
+                opened = {}
+                for name in names:
+                    if name not in self._handles and opener.get(name) is not None:
+                        opened[name] = self._env.open_db(name, txn=opener, create=False)
+                opener.commit()
+            except BaseException:
+                opener.abort()
+                raise
+            self._handles.update(opened)
+
+    @contextmanager
+    def _gate_entered(self) -> Iterator[None]:
+        self._gate.enter()
+        try:
+            yield
+        finally:
+            self._gate.leave()
+
+    # -- housekeeping -------------------------------------------------------------------
+
+    @property
+    def map_size(self) -> int:
+        return int(self._env.info()["map_size"])
+
+    def sync(self) -> None:
+        """Force a flush to disk (useful in relaxed mode before a planned shutdown)."""
+        self._env.sync(True)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        with self._write_lock, self._gate.exclusive():
+            self._env.close()
+            self._closed = True

@@ -1,0 +1,1 @@
+"""DynamoDB Streams: shards, records, iterators and retention (imports only ``storage``)."""

@@ -1,0 +1,71 @@
+"""Fixtures shared by the whole suite.
+
+The API suite is written once and runs against every front end: the ``client`` fixture
+is parametrised over the embedded client and a real HTTP server (started once per test
+session on a free loopback port, driven by boto3). ``pytest --endpoint URL`` runs the same
+tests against any DynamoDB-compatible endpoint instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import dynamo
+from tests.helpers import boto_client, create_table, running_server
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--endpoint", default=None, help="run the API tests against this DynamoDB endpoint URL")
+
+
+@pytest.fixture(scope="session")
+def server_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    endpoint = request.config.getoption("--endpoint")
+    if endpoint:
+        yield endpoint
+        return
+    with running_server("--in-memory") as (url, _):
+        yield url
+
+
+@pytest.fixture(scope="session")
+def embedded_client() -> Iterator[Any]:
+    client = dynamo.connect(parameter_validation=False)  # as the boto3 client: server-side checks
+    yield client
+    client.close()
+
+
+def _front_ends(config: pytest.Config) -> list[str]:
+    return ["http"] if config.getoption("--endpoint") else ["embedded", "http"]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "client" in metafunc.fixturenames:
+        metafunc.parametrize("front_end", _front_ends(metafunc.config), scope="session")
+
+
+@pytest.fixture(scope="session")
+def client(front_end: str, request: pytest.FixtureRequest) -> Any:
+    """A boto3-style DynamoDB client: embedded, or boto3 against the HTTP server."""
+    if front_end == "embedded":
+        return request.getfixturevalue("embedded_client")
+    return boto_client(request.getfixturevalue("server_url"))
+
+
+@pytest.fixture(scope="module")
+def table(client: Any) -> Iterator[str]:
+    """A hash-key table (``pk`` S) shared by the tests of one module."""
+    name = create_table(client)
+    yield name
+    client.delete_table(TableName=name)
+
+
+@pytest.fixture(scope="module")
+def table_hr(client: Any) -> Iterator[str]:
+    """A hash+range table (``pk`` S, ``sk`` N) shared by the tests of one module."""
+    name = create_table(client, range_key=("sk", "N"))
+    yield name
+    client.delete_table(TableName=name)

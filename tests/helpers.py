@@ -1,0 +1,121 @@
+"""Helpers shared by the test suite (servers, clients, tables, error assertions)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_server(url: str, timeout: float = 20.0, process: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"server at {url} did not start")
+
+
+@contextmanager
+def running_server(
+    *args: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A ``dynamo serve`` subprocess on a free port; yields (url, process)."""
+    port = free_port()
+    command = [sys.executable, "-m", "dynamo", "serve", "--port", str(port), *args]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_server(url, process=process)
+        yield url, process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def boto_client(url: str, region: str = "us-east-1") -> Any:
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=url,
+        region_name=region,
+        aws_access_key_id="AKIDTEST",
+        aws_secret_access_key="secret",
+        # Server-side validation is what the suite tests, so boto3's own checks are off.
+        config=Config(
+            retries={"max_attempts": 1, "mode": "standard"},
+            connect_timeout=5,
+            read_timeout=60,
+            parameter_validation=False,
+        ),
+    )
+
+
+def unique(prefix: str = "t") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def create_table(
+    client: Any,
+    *,
+    hash_key: tuple[str, str] = ("pk", "S"),
+    range_key: tuple[str, str] | None = None,
+    name: str | None = None,
+    **extra: Any,
+) -> str:
+    """Create an on-demand table (waiting until ACTIVE) and return its name."""
+    name = name or unique()
+    schema = [{"AttributeName": hash_key[0], "KeyType": "HASH"}]
+    definitions = [{"AttributeName": hash_key[0], "AttributeType": hash_key[1]}]
+    if range_key is not None:
+        schema.append({"AttributeName": range_key[0], "KeyType": "RANGE"})
+        definitions.append({"AttributeName": range_key[0], "AttributeType": range_key[1]})
+    kwargs: dict[str, Any] = {"BillingMode": "PAY_PER_REQUEST"}
+    kwargs.update(extra)
+    kwargs.setdefault("AttributeDefinitions", definitions)
+    client.create_table(TableName=name, KeySchema=schema, **kwargs)
+    client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    return name
+
+
+@contextmanager
+def raises(code: str, message: str | None = None, *, startswith: str | None = None) -> Iterator[Any]:
+    """Expect a ClientError with this error code (and exact message, if given)."""
+    with pytest.raises(ClientError) as info:
+        yield info
+    error = info.value.response["Error"]
+    assert error["Code"] == code, error
+    if message is not None:
+        assert error["Message"] == message
+    if startswith is not None:
+        assert error["Message"].startswith(startswith), error["Message"]

@@ -1,0 +1,62 @@
+"""The ``dynamo serve`` command: startup line, data directory, clean shutdown on signals."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.helpers import ROOT, boto_client, running_server
+
+
+def test_serve_logs_one_startup_line_and_stops_on_sigterm(tmp_path: Path) -> None:
+    # `dynamo serve` logs its address and data dir once, serves boto3, and exits 0 on SIGTERM.
+    data = tmp_path / "data"
+    with running_server("--data-dir", str(data)) as (url, process):
+        client = boto_client(url)
+        assert client.list_tables()["TableNames"] == []
+        process.send_signal(signal.SIGTERM)
+        output = process.communicate(timeout=15)[0].decode()
+    assert process.returncode == 0
+    lines = [line for line in output.splitlines() if "serving" in line]
+    assert len(lines) == 1 and url in lines[0] and str(data) in lines[0]
+    assert (data / "data.mdb").exists()
+
+
+def test_in_memory_directory_is_removed(tmp_path: Path) -> None:
+    # --in-memory uses a temporary directory that is deleted when the server stops (SIGINT too).
+    with running_server("--in-memory") as (url, process):
+        boto_client(url).list_tables()
+        process.send_signal(signal.SIGINT)
+        output = process.communicate(timeout=15)[0].decode()
+    assert process.returncode == 0
+    match = re.search(r"data dir (\S+) \(temporary, deleted on exit\)", output)
+    assert match, output
+    assert not Path(match.group(1)).exists()
+
+
+def test_python_dash_m_help() -> None:
+    # `python -m dynamo --help` lists the serve command.
+    result = subprocess.run(
+        [sys.executable, "-m", "dynamo", "--help"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert result.returncode == 0 and "serve" in result.stdout
+
+
+def test_data_survives_restart(tmp_path: Path) -> None:
+    # Tables and items written by one server are served by the next on the same directory.
+    data = tmp_path / "data"
+    with running_server("--data-dir", str(data)) as (url, _):
+        client = boto_client(url)
+        client.create_table(
+            TableName="keep",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        client.put_item(TableName="keep", Item={"pk": {"S": "a"}, "n": {"N": "1"}})
+    with running_server("--data-dir", str(data)) as (url, _):
+        item = boto_client(url).get_item(TableName="keep", Key={"pk": {"S": "a"}})["Item"]
+    assert item == {"pk": {"S": "a"}, "n": {"N": "1"}}

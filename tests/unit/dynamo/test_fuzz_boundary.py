@@ -1,0 +1,82 @@
+"""Fuzzing the request boundary: arbitrary JSON never crashes dispatch or changes data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dynamo import dispatch
+from dynamo.engine import Engine
+from dynamo.errors import DynamoError
+from dynamo.operations import OPERATIONS
+from dynamo.shapes import JSON, PYTHON
+
+# Embedded callers can pass any Python str, lone surrogates included.
+any_text = st.text(st.characters(codec=None, exclude_categories=()), max_size=20)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | any_text,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+# Requests that look like DynamoDB requests (the right member names, random values).
+MEMBERS = sorted({name for op in OPERATIONS.values() for name in op.request.members})
+requests = st.dictionaries(st.sampled_from(MEMBERS), json_values, max_size=5)
+attribute_values = st.dictionaries(
+    st.sampled_from(["S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL", "X"]), json_values, max_size=2
+)
+put_items = st.fixed_dictionaries(
+    {"TableName": st.just("fuzz"), "Item": st.dictionaries(any_text, attribute_values, max_size=4)}
+)
+
+
+@pytest.fixture(scope="module")
+def engine() -> Any:
+    engine = Engine()
+    ctx = engine.context()
+    dispatch.handle(
+        ctx,
+        "CreateTable",
+        {
+            "TableName": "fuzz",
+            "BillingMode": "PAY_PER_REQUEST",
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        },
+    )
+    yield engine
+    engine.close()
+
+
+def _only_client_errors(engine: Engine, operation: str, request: Any, mode: str) -> None:
+    try:
+        dispatch.handle(engine.context(), operation, request, mode)
+    except DynamoError as exc:
+        assert exc.status == 400, (operation, request, exc)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(sorted(OPERATIONS)), requests, st.sampled_from([JSON, PYTHON]))
+def test_random_requests_get_client_errors(engine: Engine, operation: str, request: Any, mode: str) -> None:
+    # Whatever a client sends, the answer is a success or a 400-class DynamoDB error, never a 500.
+    if operation in ("DeleteTable", "CreateTable") and request.get("TableName") == "fuzz":
+        return
+    _only_client_errors(engine, operation, request, mode)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(put_items, st.sampled_from([JSON, PYTHON]))
+def test_random_items(engine: Engine, request: Any, mode: str) -> None:
+    # Random attribute values are either stored or refused with a DynamoDB error.
+    _only_client_errors(engine, "PutItem", request, mode)
+
+
+@settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(json_values)
+def test_random_documents(engine: Engine, document: Any) -> None:
+    # Any JSON document as a request body is handled.
+    _only_client_errors(engine, "GetItem", document, JSON)

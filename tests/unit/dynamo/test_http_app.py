@@ -1,0 +1,81 @@
+"""The ASGI app driven directly (no sockets): failures become 500s, never a dead server."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+from typing import Any
+
+import pytest
+
+from dynamo import dispatch
+from dynamo.engine import Engine
+from dynamo.http import App
+from dynamo.operations import OPERATIONS
+
+AUTH = (
+    "AWS4-HMAC-SHA256 Credential=A/20261128/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x"
+)
+
+
+def call(app: App, target: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+    sent: list[dict[str, Any]] = []
+    messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/",
+        "query_string": b"",
+        "headers": [
+            (b"content-type", b"application/x-amz-json-1.0"),
+            (b"x-amz-target", target.encode()),
+            (b"x-amz-date", b"20261128T000000Z"),
+            (b"authorization", AUTH.encode()),
+        ],
+    }
+    asyncio.run(app(scope, receive, send))
+    start, payload = sent
+    headers = {k.decode(): v.decode() for k, v in start["headers"]}
+    return start["status"], headers, payload["body"]
+
+
+@pytest.fixture
+def app() -> Any:
+    engine = Engine()
+    yield App(engine)
+    engine.close()
+
+
+def test_unexpected_exception_is_a_500(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A bug inside an operation becomes a 500 InternalServerError (translated in one place).
+    def broken(ctx: Any, request: Any) -> Any:
+        raise RuntimeError("bug")
+
+    monkeypatch.setitem(OPERATIONS, "ListTables", dataclasses.replace(OPERATIONS["ListTables"], run=broken))
+    status, _, body = call(app, "DynamoDB_20120810.ListTables", b"{}")
+    assert status == 500
+    assert json.loads(body) == {
+        "__type": "com.amazonaws.dynamodb.v20120810#InternalServerError",
+        "message": "Internal server error",
+    }
+
+
+def test_app_keeps_serving_after_a_500(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    # After an internal error, the next request is served normally.
+    original = dispatch.handle
+
+    def flaky(*args: Any, **kwargs: Any) -> Any:
+        monkeypatch.setattr(dispatch, "handle", original)
+        raise MemoryError("transient")
+
+    monkeypatch.setattr(dispatch, "handle", flaky)
+    assert call(app, "DynamoDB_20120810.ListTables", b"{}")[0] == 500
+    assert call(app, "DynamoDB_20120810.ListTables", b"{}")[0] == 200
