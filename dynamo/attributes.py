@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from dynamo.errors import DynamoError, invalid_parameters, serialization, validation
-from dynamo.shapes import Errors, Shape, load_blob
+from dynamo.shapes import Errors, Shape, load_blob, load_boolean, load_string
 from storage.errors import InvalidValue
 from storage.values import canonical_number
 
@@ -44,37 +44,7 @@ def _text(value: str) -> str:
 
 
 def _string(value: Any) -> str:
-    if type(value) is str:
-        return _text(value)
-    if isinstance(value, dict):
-        raise serialization(_STRUCT_OR_MAP)
-    if isinstance(value, list):
-        raise serialization("Unrecognized collection type class java.lang.String")
-    if value is True:
-        raise serialization("TRUE_VALUE cannot be converted to String")
-    if value is False:
-        raise serialization("FALSE_VALUE cannot be converted to String")
-    if isinstance(value, float):
-        raise serialization("DECIMAL_VALUE cannot be converted to String")
-    if isinstance(value, int):
-        raise serialization("NUMBER_VALUE cannot be converted to String")
-    if isinstance(value, str):
-        return str(value)
-    raise serialization("Unexpected value type in payload")
-
-
-def _boolean(value: Any) -> bool:
-    if value is True or value is False:
-        return value
-    if isinstance(value, dict):
-        raise serialization(_STRUCT_OR_MAP)
-    if isinstance(value, list):
-        raise serialization("Unrecognized collection type class java.lang.Boolean")
-    if isinstance(value, str):
-        raise serialization("Unexpected token received from parser")
-    if isinstance(value, float):
-        raise serialization("DECIMAL_VALUE cannot be converted to Boolean")
-    raise serialization("NUMBER_VALUE cannot be converted to Boolean")
+    return _text(load_string(value))
 
 
 def _list(value: Any) -> list[Any]:
@@ -148,9 +118,9 @@ class _Loader:
         if tag == "B":
             return {"B": load_blob(data, self.mode)}
         if tag == "BOOL":
-            return {"BOOL": _boolean(data)}
+            return {"BOOL": load_boolean(data)}
         if tag == "NULL":
-            if not _boolean(data):
+            if not load_boolean(data):
                 note(
                     invalid_parameters(
                         "Null attribute value types must have the value of true", envelope=True

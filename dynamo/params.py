@@ -13,7 +13,7 @@ from typing import Final
 
 from dynamo.attributes import AttributeMapShape
 from dynamo.errors import DynamoError, validation
-from dynamo.shapes import Errors, Member, String
+from dynamo.shapes import Errors, Map, Member, String
 
 NAME_PATTERN: Final = "[a-zA-Z0-9_.-]+"
 _NAME: Final = re.compile(NAME_PATTERN)
@@ -103,3 +103,31 @@ def split_table_arn(ctx_region: str, ctx_account: str, name: str) -> str:
     if "/" in table or not table:
         raise validation(f"Invalid TableArn: Invalid ResourceArn provided as input {name}")
     return table
+
+
+def expression_names() -> Member:
+    return Member(Map(String(), value_java="java.lang.String"))
+
+
+def single_write_members() -> dict[str, Member]:
+    """Members PutItem, UpdateItem and DeleteItem share: conditions and what to return."""
+    return {
+        "Expected": Member(
+            Map(String(), value_java="com.amazonaws.dynamodb.v20120810.ExpectedAttributeValue")
+        ),
+        "ConditionalOperator": enum(["OR", "AND"]),
+        "ReturnValues": enum(RETURN_VALUES),
+        "ReturnConsumedCapacity": return_consumed_capacity(),
+        "ReturnItemCollectionMetrics": enum(RETURN_ITEM_COLLECTION_METRICS),
+        "ConditionExpression": Member(String()),
+        "ExpressionAttributeNames": expression_names(),
+        "ExpressionAttributeValues": Member(AttributeMapShape()),
+        "ReturnValuesOnConditionCheckFailure": enum(RETURN_VALUES_ON_CONDITION_CHECK_FAILURE),
+    }
+
+
+def refuse_unsupported(request: dict[str, object], *members: str) -> None:
+    """Members this version does not implement yet are refused, never silently ignored."""
+    for member in members:
+        if member in request:
+            raise validation(f"{member} is not supported by this version of the engine")

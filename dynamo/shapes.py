@@ -124,6 +124,32 @@ class Shape:
         return value
 
 
+def load_string(value: Any) -> str:
+    """Type-check a JSON value where DynamoDB expects a String."""
+    if type(value) is str:
+        return value
+    if isinstance(value, dict):
+        raise serialization(_STRUCT_OR_MAP)
+    if isinstance(value, list):
+        raise serialization("Unrecognized collection type class java.lang.String")
+    if isinstance(value, str):
+        return str(value)
+    raise serialization(f"{_json_kind(value)} cannot be converted to String")
+
+
+def load_boolean(value: Any) -> bool:
+    """Type-check a JSON value where DynamoDB expects a Boolean."""
+    if value is True or value is False:
+        return value
+    if isinstance(value, dict):
+        raise serialization(_STRUCT_OR_MAP)
+    if isinstance(value, list):
+        raise serialization("Unrecognized collection type class java.lang.Boolean")
+    if isinstance(value, str):
+        raise serialization("Unexpected token received from parser")
+    raise serialization(f"{_json_kind(value)} cannot be converted to Boolean")
+
+
 class String(Shape):
     java = "java.lang.String"
 
@@ -143,14 +169,7 @@ class String(Shape):
         self.enum_set = frozenset(self.enum) if self.enum is not None else None
 
     def load(self, value: Any, path: str, errors: Errors, mode: str) -> Any:
-        if type(value) is not str:
-            if isinstance(value, dict):
-                raise serialization(_STRUCT_OR_MAP)
-            if isinstance(value, list):
-                raise serialization("Unrecognized collection type class java.lang.String")
-            if isinstance(value, str):
-                return str(value)
-            raise serialization(f"{_json_kind(value)} cannot be converted to String")
+        value = load_string(value)
         self.constrain(value, path, errors)
         return value
 
@@ -200,15 +219,7 @@ class Boolean(Shape):
     java = "java.lang.Boolean"
 
     def load(self, value: Any, path: str, errors: Errors, mode: str) -> Any:
-        if value is True or value is False:
-            return value
-        if isinstance(value, dict):
-            raise serialization(_STRUCT_OR_MAP)
-        if isinstance(value, list):
-            raise serialization("Unrecognized collection type class java.lang.Boolean")
-        if isinstance(value, str):
-            raise serialization("Unexpected token received from parser")
-        raise serialization(f"{_json_kind(value)} cannot be converted to Boolean")
+        return load_boolean(value)
 
 
 def decode_base64(text: str) -> bytes:

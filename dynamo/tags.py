@@ -5,8 +5,18 @@ from __future__ import annotations
 from typing import Any, Final
 
 from dynamo.errors import DynamoError, invalid_parameters, resource_not_found, validation
+from dynamo.shapes import List, Member, String, Struct
 
 MAX_TAGS: Final = 50
+
+#: The ``Tags`` member of CreateTable and TagResource.
+TAG_LIST: Final = List(
+    Struct(
+        "Tag",
+        {"Key": Member(String(), not_null=True), "Value": Member(String(), not_null=True)},
+        value_struct=True,
+    )
+)
 _SYMBOLS: Final = frozenset("_.:/=+-@")
 
 

@@ -17,7 +17,7 @@ from dynamo.operations import Operation
 from dynamo.params import TableName
 from dynamo.shapes import Boolean, Integer, List, Member, Request, String, Struct
 from dynamo.tables import describe, is_active, stream_label
-from dynamo.tags import check_tags, merge
+from dynamo.tags import TAG_LIST, check_tags, merge
 from storage.catalog import IndexDef, KeyAttribute, KeySchema, TableDef
 from storage.store import WriteView
 
@@ -130,15 +130,7 @@ REQUEST = Request(
                 },
             )
         ),
-        "Tags": Member(
-            List(
-                Struct(
-                    "Tag",
-                    {"Key": Member(String(), not_null=True), "Value": Member(String(), not_null=True)},
-                    value_struct=True,
-                )
-            )
-        ),
+        "Tags": Member(TAG_LIST),
         "TableClass": Member(String()),
         "DeletionProtectionEnabled": Member(Boolean()),
         "OnDemandThroughput": Member(_on_demand()),

@@ -11,15 +11,8 @@ from dynamo.engine import Context
 from dynamo.errors import validation
 from dynamo.keys import check_key
 from dynamo.operations import Operation
-from dynamo.params import (
-    RETURN_ITEM_COLLECTION_METRICS,
-    RETURN_VALUES,
-    RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
-    data_table_name,
-    enum,
-    return_consumed_capacity,
-)
-from dynamo.shapes import Map, Member, Request, String
+from dynamo.params import data_table_name, refuse_unsupported, single_write_members
+from dynamo.shapes import Member, Request
 from dynamo.tables import data_table
 from storage.store import WriteView
 
@@ -28,31 +21,20 @@ REQUEST = Request(
     {
         "TableName": data_table_name(),
         "Key": Member(AttributeMapShape(), required=True),
-        "Expected": Member(
-            Map(String(), value_java="com.amazonaws.dynamodb.v20120810.ExpectedAttributeValue")
-        ),
-        "ConditionalOperator": enum(["OR", "AND"]),
-        "ReturnValues": enum(RETURN_VALUES),
-        "ReturnConsumedCapacity": return_consumed_capacity(),
-        "ReturnItemCollectionMetrics": enum(RETURN_ITEM_COLLECTION_METRICS),
-        "ConditionExpression": Member(String()),
-        "ExpressionAttributeNames": Member(Map(String(), value_java="java.lang.String")),
-        "ExpressionAttributeValues": Member(AttributeMapShape()),
-        "ReturnValuesOnConditionCheckFailure": enum(RETURN_VALUES_ON_CONDITION_CHECK_FAILURE),
+        **single_write_members(),
     },
 )
 
 
 def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    for member in (
+    refuse_unsupported(
+        req,
         "ConditionExpression",
         "Expected",
         "ConditionalOperator",
         "ExpressionAttributeNames",
         "ExpressionAttributeValues",
-    ):
-        if member in req:
-            raise validation(f"{member} is not supported by this version of the engine")
+    )
     return_values = req.get("ReturnValues", "NONE")
 
     def delete(view: WriteView) -> rmw.Change:

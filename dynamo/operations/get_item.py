@@ -7,11 +7,10 @@ from typing import Any
 from dynamo.attributes import AttributeMapShape
 from dynamo.capacity import consumed, read_units
 from dynamo.engine import Context
-from dynamo.errors import validation
 from dynamo.keys import check_key
 from dynamo.operations import Operation
-from dynamo.params import data_table_name, return_consumed_capacity
-from dynamo.shapes import Boolean, List, Map, Member, Request, String
+from dynamo.params import data_table_name, expression_names, refuse_unsupported, return_consumed_capacity
+from dynamo.shapes import Boolean, List, Member, Request, String
 from dynamo.tables import data_table
 
 REQUEST = Request(
@@ -23,15 +22,13 @@ REQUEST = Request(
         "ConsistentRead": Member(Boolean()),
         "ReturnConsumedCapacity": return_consumed_capacity(),
         "ProjectionExpression": Member(String()),
-        "ExpressionAttributeNames": Member(Map(String(), value_java="java.lang.String")),
+        "ExpressionAttributeNames": expression_names(),
     },
 )
 
 
 def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    for member in ("ProjectionExpression", "AttributesToGet", "ExpressionAttributeNames"):
-        if member in req:
-            raise validation(f"{member} is not supported by this version of the engine")
+    refuse_unsupported(req, "ProjectionExpression", "AttributesToGet", "ExpressionAttributeNames")
     with ctx.store.read() as view:
         table = data_table(ctx, view, req["TableName"])
         stored = view.get_item(table, check_key(table.key_schema, req["Key"]))

@@ -7,24 +7,15 @@ from typing import Any
 from dynamo.engine import Context
 from dynamo.errors import validation
 from dynamo.operations import Operation
-from dynamo.shapes import List, Member, Request, String, Struct
-from dynamo.tags import arn_not_found, check_tags, merge, resource_table
+from dynamo.shapes import Member, Request, String
+from dynamo.tags import TAG_LIST, arn_not_found, check_tags, merge, resource_table
 from storage.store import WriteView
 
 REQUEST = Request(
     "TagResourceInput",
     {
         "ResourceArn": Member(String(min_len=1, max_len=1283), not_null=True),
-        "Tags": Member(
-            List(
-                Struct(
-                    "Tag",
-                    {"Key": Member(String(), not_null=True), "Value": Member(String(), not_null=True)},
-                    value_struct=True,
-                )
-            ),
-            not_null=True,
-        ),
+        "Tags": Member(TAG_LIST, not_null=True),
     },
 )
 
