@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from dynamo.engine import Context
-from dynamo.errors import DynamoError, translate, unknown_operation
+from dynamo.errors import translate, unknown_operation
 from dynamo.operations import OPERATIONS, Operation
 from dynamo.shapes import JSON
 
@@ -27,9 +27,10 @@ def handle(ctx: Context, name: str, request: Any, mode: str = JSON) -> dict[str,
     op = operation(name)
     try:
         return op.run(ctx, op.request.load_request(request, mode))
-    except DynamoError as exc:
+    except Exception as exc:  # neutral errors and bugs alike become DynamoDB errors here
+        error = translate(exc)
         if op.envelope and ctx.settings.validation_envelope:
-            raise exc.enveloped() from None
-        raise
-    except Exception as exc:  # every other failure is ours, never the client's
-        raise translate(exc) from exc
+            error = error.enveloped()
+        if error is exc:
+            raise
+        raise error from exc

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Final
 
+from expressions.errors import ExpressionError, UpdateError
 from storage.errors import InvalidValue, StorageError
 
 log = logging.getLogger("dynamo")
@@ -145,8 +146,10 @@ def translate(exc: BaseException) -> DynamoError:
     """The DynamoDB error a client sees for any exception raised while serving a request."""
     if isinstance(exc, DynamoError):
         return exc
-    if isinstance(exc, InvalidValue):
+    if isinstance(exc, InvalidValue | UpdateError):
         return validation(exc.message)
+    if isinstance(exc, ExpressionError):
+        return validation(exc.message, envelope=exc.envelope)
     if isinstance(exc, StorageError):
         log.error("storage error: %s", exc, exc_info=exc)
         return internal_error()

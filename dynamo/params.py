@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from dynamo.attributes import AttributeMapShape
+from dynamo.attributes import AttributeMapShape, AttributeValueShape
 from dynamo.errors import DynamoError, validation
-from dynamo.shapes import Errors, Map, Member, String
+from dynamo.shapes import Boolean, Errors, List, Map, Member, String, Struct
 
 NAME_PATTERN: Final = "[a-zA-Z0-9_.-]+"
 _NAME: Final = re.compile(NAME_PATTERN)
@@ -109,19 +109,72 @@ def expression_names() -> Member:
     return Member(Map(String(), value_java="java.lang.String"))
 
 
+def _wrap_value_error(key: str, error: DynamoError) -> DynamoError:
+    return validation(
+        f"ExpressionAttributeValues contains invalid value: {error.message} for key {key}",
+        envelope=error.envelope,
+    )
+
+
+def expression_values() -> Member:
+    """``ExpressionAttributeValues``: value-rule errors name the offending key."""
+    return Member(AttributeMapShape(wrap=_wrap_value_error))
+
+
+_MODEL = "com.amazonaws.dynamodb.v20120810."
+COMPARISON_OPERATORS: Final = [
+    "IN",
+    "NULL",
+    "BETWEEN",
+    "LT",
+    "NOT_CONTAINS",
+    "EQ",
+    "GT",
+    "NOT_NULL",
+    "NE",
+    "LE",
+    "BEGINS_WITH",
+    "GE",
+    "CONTAINS",
+]
+
+
+def expected() -> Member:
+    """Legacy ``Expected``: attribute name -> ExpectedAttributeValue."""
+    value = Struct(
+        "ExpectedAttributeValue",
+        {
+            "Value": Member(AttributeValueShape()),
+            "Exists": Member(Boolean()),
+            "ComparisonOperator": enum(COMPARISON_OPERATORS),
+            "AttributeValueList": Member(List(AttributeValueShape())),
+        },
+        value_struct=True,
+    )
+    return Member(Map(value, value_java=_MODEL + "ExpectedAttributeValue"))
+
+
+def attribute_updates() -> Member:
+    """Legacy ``AttributeUpdates``: attribute name -> AttributeValueUpdate."""
+    value = Struct(
+        "AttributeValueUpdate",
+        {"Value": Member(AttributeValueShape()), "Action": enum(["ADD", "PUT", "DELETE"])},
+        value_struct=True,
+    )
+    return Member(Map(value, value_java=_MODEL + "AttributeValueUpdate"))
+
+
 def single_write_members() -> dict[str, Member]:
     """Members PutItem, UpdateItem and DeleteItem share: conditions and what to return."""
     return {
-        "Expected": Member(
-            Map(String(), value_java="com.amazonaws.dynamodb.v20120810.ExpectedAttributeValue")
-        ),
+        "Expected": expected(),
         "ConditionalOperator": enum(["OR", "AND"]),
         "ReturnValues": enum(RETURN_VALUES),
         "ReturnConsumedCapacity": return_consumed_capacity(),
         "ReturnItemCollectionMetrics": enum(RETURN_ITEM_COLLECTION_METRICS),
         "ConditionExpression": Member(String()),
         "ExpressionAttributeNames": expression_names(),
-        "ExpressionAttributeValues": Member(AttributeMapShape()),
+        "ExpressionAttributeValues": expression_values(),
         "ReturnValuesOnConditionCheckFailure": enum(RETURN_VALUES_ON_CONDITION_CHECK_FAILURE),
     }
 

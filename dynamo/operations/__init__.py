@@ -35,6 +35,7 @@ _MODULES = (
     "list_tables",
     "get_item",
     "put_item",
+    "update_item",
     "delete_item",
     "describe_limits",
     "describe_endpoints",

@@ -1,4 +1,4 @@
-"""DeleteItem: remove an item by key (a missing item is not an error)."""
+"""DeleteItem: remove an item by key, optionally under a condition (a missing item is fine)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,18 @@ from typing import Any
 
 from dynamo import rmw
 from dynamo.attributes import AttributeMapShape
-from dynamo.capacity import consumed, write_units
 from dynamo.engine import Context
 from dynamo.errors import validation
+from dynamo.expression_params import Expressions, prepare
 from dynamo.keys import check_key
 from dynamo.operations import Operation
 from dynamo.params import data_table_name, refuse_unsupported, single_write_members
 from dynamo.shapes import Member, Request
 from dynamo.tables import data_table
+from dynamo.writes import condition_guard, response
+from expressions import CONDITION
 from storage.store import WriteView
+from storage.values import Item
 
 REQUEST = Request(
     "DeleteItemInput",
@@ -24,18 +27,19 @@ REQUEST = Request(
         **single_write_members(),
     },
 )
+EXPRESSIONS = Expressions({"ConditionExpression": CONDITION}, legacy=("Expected", "ConditionalOperator"))
 
 
 def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    refuse_unsupported(
-        req,
-        "ConditionExpression",
-        "Expected",
-        "ConditionalOperator",
-        "ExpressionAttributeNames",
-        "ExpressionAttributeValues",
-    )
+    expressions = prepare(req, EXPRESSIONS)
+    refuse_unsupported(req, "Expected", "ConditionalOperator")
     return_values = req.get("ReturnValues", "NONE")
+    guard = condition_guard(
+        expressions.condition("ConditionExpression"), req.get("ReturnValuesOnConditionCheckFailure")
+    )
+
+    def mutate(old: Item | None) -> None:
+        guard(old)
 
     def delete(view: WriteView) -> rmw.Change:
         table = data_table(ctx, view, req["TableName"])
@@ -45,17 +49,9 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
                 f"1 validation error detected: Value '{return_values}' at 'returnValues' failed to satisfy "
                 "constraint: Member must satisfy enum value set: [ALL_OLD, NONE]"
             )
-        key = check_key(table.key_schema, req["Key"])
-        return rmw.apply(view, table, key, lambda old: None)
+        return rmw.apply(view, table, check_key(table.key_schema, req["Key"]), mutate)
 
-    change = ctx.store.write(delete)
-    response: dict[str, Any] = {}
-    if return_values == "ALL_OLD" and change.old is not None:
-        response["Attributes"] = change.old[0]
-    report = consumed(req.get("ReturnConsumedCapacity"), change.table.name, write_units(change.old_size, 0))
-    if report is not None:
-        response["ConsumedCapacity"] = report
-    return response
+    return response(ctx.store.write(delete), req)
 
 
 OPERATION = Operation("DeleteItem", REQUEST, run, writes=True, envelope=True)

@@ -1,4 +1,4 @@
-"""GetItem."""
+"""GetItem, with an optional ProjectionExpression."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from typing import Any
 from dynamo.attributes import AttributeMapShape
 from dynamo.capacity import consumed, read_units
 from dynamo.engine import Context
+from dynamo.expression_params import Expressions, prepare
 from dynamo.keys import check_key
 from dynamo.operations import Operation
 from dynamo.params import data_table_name, expression_names, refuse_unsupported, return_consumed_capacity
 from dynamo.shapes import Boolean, List, Member, Request, String
 from dynamo.tables import data_table
+from expressions import PROJECTION, projector
 
 REQUEST = Request(
     "GetItemInput",
@@ -25,16 +27,21 @@ REQUEST = Request(
         "ExpressionAttributeNames": expression_names(),
     },
 )
+EXPRESSIONS = Expressions({"ProjectionExpression": PROJECTION}, legacy=("AttributesToGet",))
 
 
 def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    refuse_unsupported(req, "ProjectionExpression", "AttributesToGet", "ExpressionAttributeNames")
+    projection = prepare(req, EXPRESSIONS).projection()
+    refuse_unsupported(req, "AttributesToGet")
     with ctx.store.read() as view:
         table = data_table(ctx, view, req["TableName"])
         stored = view.get_item(table, check_key(table.key_schema, req["Key"]))
-    response: dict[str, Any] = {} if stored is None else {"Item": stored[0]}
+    response: dict[str, Any] = {}
+    if stored is not None:
+        response["Item"] = stored[0] if projection is None else projector(projection.paths)(stored[0])
     mode = req.get("ReturnConsumedCapacity")
     if mode is not None and mode != "NONE":
+        # The whole item is read (and charged) whatever the projection.
         units = read_units(0 if stored is None else stored[1], bool(req.get("ConsistentRead")))
         response["ConsumedCapacity"] = consumed(mode, table.name, units)
     return response

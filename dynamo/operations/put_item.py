@@ -1,4 +1,4 @@
-"""PutItem: replace a whole item."""
+"""PutItem: replace a whole item, optionally under a condition."""
 
 from __future__ import annotations
 
@@ -6,16 +6,19 @@ from typing import Any
 
 from dynamo import rmw
 from dynamo.attributes import AttributeMapShape
-from dynamo.capacity import consumed, write_units
 from dynamo.engine import Context
 from dynamo.errors import validation
+from dynamo.expression_params import Expressions, prepare
 from dynamo.items import check_item_size, check_names
 from dynamo.keys import check_item_key
 from dynamo.operations import Operation
 from dynamo.params import data_table_name, refuse_unsupported, single_write_members
 from dynamo.shapes import Member, Request
 from dynamo.tables import data_table
-from storage.store import WriteView
+from dynamo.writes import condition_guard, response
+from expressions import CONDITION
+from storage.store import StoredItem, WriteView
+from storage.values import Item
 
 REQUEST = Request(
     "PutItemInput",
@@ -25,39 +28,32 @@ REQUEST = Request(
         **single_write_members(),
     },
 )
+EXPRESSIONS = Expressions({"ConditionExpression": CONDITION}, legacy=("Expected", "ConditionalOperator"))
 
 
 def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    refuse_unsupported(
-        req,
-        "ConditionExpression",
-        "Expected",
-        "ConditionalOperator",
-        "ExpressionAttributeNames",
-        "ExpressionAttributeValues",
-    )
+    expressions = prepare(req, EXPRESSIONS)
+    refuse_unsupported(req, "Expected", "ConditionalOperator")
     return_values = req.get("ReturnValues", "NONE")
     if return_values not in ("NONE", "ALL_OLD"):
         raise validation("ReturnValues can only be ALL_OLD or NONE", envelope=True)
     item = req["Item"]
     check_names(item)
     size = check_item_size(item)
+    guard = condition_guard(
+        expressions.condition("ConditionExpression"), req.get("ReturnValuesOnConditionCheckFailure")
+    )
+
+    def mutate(old: Item | None) -> StoredItem:
+        guard(old)
+        return item, size
 
     def put(view: WriteView) -> rmw.Change:
         table = data_table(ctx, view, req["TableName"])
         check_item_key(table.key_schema, item)
-        return rmw.apply(view, table, item, lambda old: (item, size))
+        return rmw.apply(view, table, item, mutate)
 
-    change = ctx.store.write(put)
-    response: dict[str, Any] = {}
-    if return_values == "ALL_OLD" and change.old is not None:
-        response["Attributes"] = change.old[0]
-    report = consumed(
-        req.get("ReturnConsumedCapacity"), change.table.name, write_units(change.old_size, size)
-    )
-    if report is not None:
-        response["ConsumedCapacity"] = report
-    return response
+    return response(ctx.store.write(put), req)
 
 
 OPERATION = Operation("PutItem", REQUEST, run, writes=True, envelope=True)
