@@ -11,8 +11,8 @@ Items are ~1 KB (a string key and ten 90-byte strings). The load phase is sequen
 PutItem of every item; the read phase is GetItem of uniformly random keys. Results are a
 markdown table and JSON in ``benchmarks/results/``; ratios compare with ``raw``.
 
-    python benchmarks/engine.py            # full run
-    python benchmarks/engine.py --quick    # smoke run
+    python -m benchmarks.engine            # full run
+    python -m benchmarks.engine --quick    # smoke run
 """
 
 from __future__ import annotations

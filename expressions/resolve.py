@@ -10,9 +10,9 @@ paths, conflicting paths, operand types, function checks (updates).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import base64
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Final
 
 from expressions.ast import (
@@ -82,38 +82,62 @@ class Bindings:
     used_values: set[str] = field(default_factory=set)
 
 
+# Problem categories, in the order DynamoDB reports them.
+_PATH, _NAME, _VALUE, _ARITY, _DISTINCT, _TYPE = "path", "name", "value", "arity", "distinct", "type"
+_CONDITION_ORDER: Final = (_PATH, _NAME, _VALUE, _ARITY, _DISTINCT, _TYPE)
+
+
 class _Resolver:
+    """One pass over an AST: binds references and notes the first problem of each category."""
+
     def __init__(self, kind: str, bindings: Bindings) -> None:
         self.prefix = f"Invalid {kind}Expression: "
         self.bindings = bindings
-        self.undefined_name: str | None = None
-        self.undefined_value: str | None = None
-        self.path_problem: str | None = None
+        self.issues: dict[str, tuple[str, bool]] = {}
 
     def fail(self, message: str, *, envelope: bool = False) -> ExpressionError:
         return ExpressionError(self.prefix + message, envelope=envelope)
 
+    def note(self, category: str, message: str, *, envelope: bool = False) -> None:
+        if category not in self.issues:
+            self.issues[category] = (message, envelope)
+
+    def finish(self, order: tuple[str, ...]) -> None:
+        for category in order:
+            found = self.issues.get(category)
+            if found is not None:
+                raise self.fail(found[0], envelope=found[1])
+
     # -- binding --------------------------------------------------------------------------
 
     def path(self, path: Path) -> Path:
-        if self.path_problem is None:
-            self.path_problem = _path_problem(path)
-        if not any(isinstance(e, Alias) for e in path.elements):
-            return path
-        elements: list[str | int] = []
-        for element in path.elements:
+        elements = path.elements
+        if len(elements) > MAX_PATH_DEPTH:
+            self.note(
+                _PATH, f"The document path has too many nesting levels; nesting levels: {len(elements)}"
+            )
+        resolved: list[str | int] | None = None
+        for i, element in enumerate(elements):
             if isinstance(element, Alias):
                 name = self.bindings.names.get(element.text)
                 if name is None:
-                    if self.undefined_name is None:
-                        self.undefined_name = element.text
+                    self.note(
+                        _NAME,
+                        "An expression attribute name used in the document path is not defined; attribute name: "
+                        + element.text,
+                    )
                     name = element.text
                 else:
                     self.bindings.used_names.add(element.text)
-                elements.append(name)
+                if resolved is None:
+                    resolved = list(elements[:i])  # type: ignore[arg-type]
+                resolved.append(name)
             else:
-                elements.append(element)
-        return Path(tuple(elements))
+                if isinstance(element, int) and element > MAX_LIST_INDEX:
+                    self.note(_PATH, f"List index is not within the allowable range; index: [{element}]")
+                if resolved is not None:
+                    resolved.append(element)
+        return path if resolved is None else Path(tuple(resolved))
 
     def operand(self, operand: Operand) -> Operand:
         if isinstance(operand, Path):
@@ -121,163 +145,139 @@ class _Resolver:
         if isinstance(operand, ValueRef):
             value = self.bindings.values.get(operand.name)
             if value is None:
-                if self.undefined_value is None:
-                    self.undefined_value = operand.name
+                self.note(
+                    _VALUE,
+                    "An expression attribute value used in expression is not defined; attribute value: "
+                    + operand.name,
+                )
                 return operand
             self.bindings.used_values.add(operand.name)
             return Literal(operand.name, value)
         if isinstance(operand, Call):
-            return Call(operand.name, tuple(self.operand(a) for a in operand.args))
+            call = Call(operand.name, tuple(self.operand(a) for a in operand.args))
+            if len(call.args) != ARITY[call.name]:
+                self.note(
+                    _ARITY,
+                    "Incorrect number of operands for operator or function; "
+                    f"operator or function: {call.name}, number of operands: {len(call.args)}",
+                )
+            else:
+                self.check_call(call)
+            return call
         if isinstance(operand, Arithmetic):
             return Arithmetic(operand.op, self.operand(operand.left), self.operand(operand.right))
         return operand
 
+    # -- conditions -----------------------------------------------------------------------
+
     def condition(self, node: Condition) -> Condition:
-        if isinstance(node, Compare):
-            return Compare(node.op, self.operand(node.left), self.operand(node.right))
-        if isinstance(node, Between):
-            return Between(self.operand(node.subject), self.operand(node.low), self.operand(node.high))
-        if isinstance(node, In):
-            return In(self.operand(node.subject), tuple(self.operand(o) for o in node.options))
         if isinstance(node, And):
             return And(self.condition(node.left), self.condition(node.right))
         if isinstance(node, Or):
             return Or(self.condition(node.left), self.condition(node.right))
         if isinstance(node, Not):
             return Not(self.condition(node.operand))
+        if isinstance(node, Compare):
+            left, right = self.operand(node.left), self.operand(node.right)
+            self.distinct(node.op, left, (right,))
+            if node.op in ORDERED:
+                self.orderable(node.op, (left, right))
+            return Compare(node.op, left, right)
+        if isinstance(node, Between):
+            subject, low, high = self.operand(node.subject), self.operand(node.low), self.operand(node.high)
+            self.distinct("BETWEEN", subject, (low, high))
+            self.orderable("BETWEEN", (subject, low, high))
+            if isinstance(low, Literal) and isinstance(high, Literal):
+                self.bounds(low.value, high.value)
+            return Between(subject, low, high)
+        if isinstance(node, In):
+            subject = self.operand(node.subject)
+            options = tuple(self.operand(o) for o in node.options)
+            self.distinct("IN", subject, options)
+            if len(options) > MAX_IN_OPERANDS:
+                self.note(
+                    _TYPE,
+                    f"The IN operator is provided with too many operands; number of operands: {len(options)}",
+                )
+            return In(subject, options)
         resolved = self.operand(node)
         assert isinstance(resolved, Call)
+        if resolved.name in ("contains", "begins_with", "attribute_type") and len(resolved.args) == 2:
+            self.distinct(resolved.name, resolved.args[0], resolved.args[1:])
         return resolved
 
-    def raise_undefined(self) -> None:
-        """Path limits, then undefined names, then undefined values."""
-        if self.path_problem is not None:
-            raise self.fail(self.path_problem)
-        if self.undefined_name is not None:
-            raise self.fail(
-                f"An expression attribute name used in the document path is not defined; attribute name: "
-                f"{self.undefined_name}"
-            )
-        if self.undefined_value is not None:
-            raise self.fail(
-                f"An expression attribute value used in expression is not defined; attribute value: "
-                f"{self.undefined_value}"
-            )
-
-
-def _path_problem(path: Path) -> str | None:
-    if len(path.elements) > MAX_PATH_DEPTH:
-        return f"The document path has too many nesting levels; nesting levels: {len(path.elements)}"
-    for element in path.elements:
-        if isinstance(element, int) and element > MAX_LIST_INDEX:
-            return f"List index is not within the allowable range; index: [{element}]"
-    return None
-
-
-# -- traversal helpers ----------------------------------------------------------------------
-
-
-def _operands(node: Condition) -> Iterator[Operand]:
-    """Every operand of a condition, depth first (function arguments included)."""
-    if isinstance(node, And | Or):
-        yield from _operands(node.left)
-        yield from _operands(node.right)
-    elif isinstance(node, Not):
-        yield from _operands(node.operand)
-    elif isinstance(node, Compare):
-        yield from _expand(node.left)
-        yield from _expand(node.right)
-    elif isinstance(node, Between):
-        for operand in (node.subject, node.low, node.high):
-            yield from _expand(operand)
-    elif isinstance(node, In):
-        for operand in (node.subject, *node.options):
-            yield from _expand(operand)
-    else:
-        yield from _expand(node)
-
-
-def _expand(operand: Operand) -> Iterator[Operand]:
-    yield operand
-    if isinstance(operand, Call):
-        for arg in operand.args:
-            yield from _expand(arg)
-    elif isinstance(operand, Arithmetic):
-        yield from _expand(operand.left)
-        yield from _expand(operand.right)
-
-
-def _nodes(node: Condition) -> Iterator[Condition]:
-    yield node
-    if isinstance(node, And | Or):
-        yield from _nodes(node.left)
-        yield from _nodes(node.right)
-    elif isinstance(node, Not):
-        yield from _nodes(node.operand)
-
-
-def _literal_type(operand: Operand) -> str | None:
-    return type_of(operand.value) if isinstance(operand, Literal) else None
-
-
-def _shown(value: AttributeValue) -> str:
-    tag = type_of(value)
-    data = value[tag]
-    return f"AttributeValue: {{{tag}:{data}}}"
-
-
-# -- conditions -----------------------------------------------------------------------------
-
-
-def resolve_condition(kind: str, ast: Condition, bindings: Bindings) -> Condition:
-    """Bind a parsed condition (Condition, Filter or KeyCondition) and check it."""
-    resolver = _Resolver(kind, bindings)
-    resolved = resolver.condition(ast)
-    resolver.raise_undefined()
-    _check_arity(resolver, _operands(resolved))
-    _check_distinct(resolver, resolved)
-    _check_condition_types(resolver, resolved)
-    return resolved
-
-
-def _check_arity(resolver: _Resolver, operands: Iterator[Operand]) -> None:
-    for operand in operands:
-        if isinstance(operand, Call) and len(operand.args) != ARITY[operand.name]:
-            raise resolver.fail(
-                "Incorrect number of operands for operator or function; "
-                f"operator or function: {operand.name}, number of operands: {len(operand.args)}"
-            )
-
-
-def _check_distinct(resolver: _Resolver, node: Condition) -> None:
-    def distinct(op: str, first: Operand, rest: tuple[Operand, ...]) -> None:
+    def distinct(self, op: str, first: Operand, rest: tuple[Operand, ...]) -> None:
         if isinstance(first, Path) and first in rest:
-            raise resolver.fail(
+            self.note(
+                _DISTINCT,
                 "The first operand must be distinct from the remaining operands for this operator or function; "
                 f"operator: {op}, first operand: {first.render()}",
                 envelope=True,
             )
 
-    for sub in _nodes(node):
-        if isinstance(sub, Compare):
-            distinct(sub.op, sub.left, (sub.right,))
-        elif isinstance(sub, Between):
-            distinct("BETWEEN", sub.subject, (sub.low, sub.high))
-        elif isinstance(sub, In):
-            distinct("IN", sub.subject, sub.options)
-        elif isinstance(sub, Call) and sub.name in ("contains", "begins_with", "attribute_type"):
-            distinct(sub.name, sub.args[0], sub.args[1:])
+    def incorrect(self, function: str, operand_type: str) -> None:
+        self.note(
+            _TYPE,
+            f"Incorrect operand type for operator or function; operator or function: {function}, "
+            f"operand type: {operand_type}",
+        )
+
+    def orderable(self, op: str, operands: tuple[Operand, ...]) -> None:
+        for operand in operands:
+            found = _operand_type(operand)
+            if found is not None and found not in ("S", "N", "B"):
+                self.incorrect(op, found)
+
+    def bounds(self, low: AttributeValue, high: AttributeValue) -> None:
+        low_type, high_type = type_of(low), type_of(high)
+        shown = f"lower bound operand: {_shown(low)}, upper bound operand: {_shown(high)}"
+        if low_type != high_type:
+            self.note(
+                _TYPE, f"The BETWEEN operator requires same data type for lower and upper bounds; {shown}"
+            )
+        elif low_type in ("S", "N", "B") and compare_scalars(low_type, low[low_type], high[high_type]) > 0:
+            self.note(
+                _TYPE,
+                f"The BETWEEN operator requires upper bound to be greater than or equal to lower bound; {shown}",
+            )
+
+    def check_call(self, call: Call) -> None:
+        name, args = call.name, call.args
+        if name in ("attribute_exists", "attribute_not_exists", "if_not_exists"):
+            if not isinstance(args[0], Path):
+                self.note(
+                    _TYPE, f"Operator or function requires a document path; operator or function: {name}"
+                )
+        elif name == "attribute_type":
+            type_name = args[1]
+            if isinstance(type_name, Literal):
+                tag = type_of(type_name.value)
+                if tag != "S":
+                    self.incorrect(name, tag)
+                elif type_name.value["S"] not in ATTRIBUTE_TYPES:
+                    self.note(
+                        _TYPE,
+                        f"Invalid attribute type name found; type: {type_name.value['S']}, valid types: "
+                        f"{ATTRIBUTE_TYPES_SHOWN}",
+                    )
+        elif name == "begins_with":
+            for arg in args:
+                found = _operand_type(arg)
+                if found is not None and found not in ("S", "B"):
+                    self.incorrect(name, found)
+        elif name == "size":
+            found = _operand_type(args[0])
+            if found is not None and found not in ("S", "B", "L", "M") and found not in SET_TYPES:
+                self.incorrect(name, found)
+        elif name == "list_append":
+            for arg in args:
+                found = _literal_type(arg)
+                if found is not None and found != "L":
+                    self.incorrect(name, found)
 
 
-def _incorrect(resolver: _Resolver, function: str, operand_type: str) -> ExpressionError:
-    return resolver.fail(
-        f"Incorrect operand type for operator or function; operator or function: {function}, "
-        f"operand type: {operand_type}"
-    )
-
-
-def _requires_path(resolver: _Resolver, function: str) -> ExpressionError:
-    return resolver.fail(f"Operator or function requires a document path; operator or function: {function}")
+def _literal_type(operand: Operand) -> str | None:
+    return type_of(operand.value) if isinstance(operand, Literal) else None
 
 
 def _operand_type(operand: Operand) -> str | None:
@@ -287,67 +287,20 @@ def _operand_type(operand: Operand) -> str | None:
     return _literal_type(operand)
 
 
-def _check_condition_types(resolver: _Resolver, node: Condition) -> None:
-    for operand in _operands(node):
-        if isinstance(operand, Call):
-            _check_call(resolver, operand)
-    for sub in _nodes(node):
-        if isinstance(sub, In) and len(sub.options) > MAX_IN_OPERANDS:
-            raise resolver.fail(
-                f"The IN operator is provided with too many operands; number of operands: {len(sub.options)}"
-            )
-        if isinstance(sub, Compare) and sub.op in ORDERED:
-            for operand in (sub.left, sub.right):
-                found = _operand_type(operand)
-                if found is not None and found not in ("S", "N", "B"):
-                    raise _incorrect(resolver, sub.op, found)
-        elif isinstance(sub, Between):
-            for operand in (sub.subject, sub.low, sub.high):
-                found = _operand_type(operand)
-                if found is not None and found not in ("S", "N", "B"):
-                    raise _incorrect(resolver, "BETWEEN", found)
-            if isinstance(sub.low, Literal) and isinstance(sub.high, Literal):
-                _check_bounds(resolver, sub.low.value, sub.high.value)
+def _shown(value: AttributeValue) -> str:
+    tag = type_of(value)
+    data = value[tag]
+    if isinstance(data, bytes):
+        data = base64.b64encode(data).decode("ascii")
+    return f"AttributeValue: {{{tag}:{data}}}"
 
 
-def _check_bounds(resolver: _Resolver, low: AttributeValue, high: AttributeValue) -> None:
-    low_type, high_type = type_of(low), type_of(high)
-    shown = f"lower bound operand: {_shown(low)}, upper bound operand: {_shown(high)}"
-    if low_type != high_type:
-        raise resolver.fail(
-            f"The BETWEEN operator requires same data type for lower and upper bounds; {shown}"
-        )
-    if compare_scalars(low_type, low[low_type], high[high_type]) > 0:
-        raise resolver.fail(
-            f"The BETWEEN operator requires upper bound to be greater than or equal to lower bound; {shown}"
-        )
-
-
-def _check_call(resolver: _Resolver, call: Call) -> None:
-    name, args = call.name, call.args
-    if name in ("attribute_exists", "attribute_not_exists"):
-        if not isinstance(args[0], Path):
-            raise _requires_path(resolver, name)
-    elif name == "attribute_type":
-        type_name = args[1]
-        if isinstance(type_name, Literal):
-            tag = type_of(type_name.value)
-            if tag != "S":
-                raise _incorrect(resolver, name, tag)
-            if type_name.value["S"] not in ATTRIBUTE_TYPES:
-                raise resolver.fail(
-                    f"Invalid attribute type name found; type: {type_name.value['S']}, valid types: "
-                    f"{ATTRIBUTE_TYPES_SHOWN}"
-                )
-    elif name == "begins_with":
-        for arg in args:
-            found = _operand_type(arg)
-            if found is not None and found not in ("S", "B"):
-                raise _incorrect(resolver, name, found)
-    elif name == "size":
-        found = _operand_type(args[0])
-        if found is not None and found not in ("S", "B", "L", "M") and found not in SET_TYPES:
-            raise _incorrect(resolver, name, found)
+def resolve_condition(kind: str, ast: Condition, bindings: Bindings) -> Condition:
+    """Bind a parsed condition (Condition, Filter or KeyCondition) and check it."""
+    resolver = _Resolver(kind, bindings)
+    resolved = resolver.condition(ast)
+    resolver.finish(_CONDITION_ORDER)
+    return resolved
 
 
 # -- projections ------------------------------------------------------------------------------
@@ -357,7 +310,7 @@ def resolve_projection(ast: Projection, bindings: Bindings, kind: str = "Project
     """Bind a ProjectionExpression and check that its paths neither overlap nor conflict."""
     resolver = _Resolver(kind, bindings)
     paths = tuple(resolver.path(p) for p in ast.paths)
-    resolver.raise_undefined()
+    resolver.finish((_PATH, _NAME))
     check_paths(resolver.fail, paths)
     return Projection(paths)
 
@@ -390,7 +343,7 @@ def check_paths(fail: Callable[..., ExpressionError], paths: tuple[Path, ...]) -
 
 
 def resolve_update(ast: Update, bindings: Bindings) -> Update:
-    """Bind an UpdateExpression and check paths and operand types."""
+    """Bind an UpdateExpression; check paths, operand types and functions, in that order."""
     resolver = _Resolver("Update", bindings)
     actions: list[Action] = []
     for action in ast.actions:
@@ -403,51 +356,25 @@ def resolve_update(ast: Update, bindings: Bindings) -> Update:
             actions.append(AddAction(path, resolver.operand(action.value)))
         else:
             actions.append(DeleteAction(path, resolver.operand(action.value)))
-    resolver.raise_undefined()
+    resolver.finish((_PATH, _NAME, _VALUE))
     check_paths(resolver.fail, tuple(a.path for a in actions))
     for action in actions:
-        if isinstance(action, AddAction):
+        if isinstance(action, AddAction | DeleteAction):
+            allowed = ("N", *SET_TYPES) if isinstance(action, AddAction) else SET_TYPES
             found = _literal_type(action.value)
-            if found is not None and found not in ("N", *SET_TYPES):
+            if found is not None and found not in allowed:
+                clause = "ADD" if isinstance(action, AddAction) else "DELETE"
                 raise resolver.fail(
-                    f"Incorrect operand type for operator or function; operator: ADD, operand type: "
+                    f"Incorrect operand type for operator or function; operator: {clause}, operand type: "
                     f"{LONG_TYPE_NAMES[found]}"
                 )
-        elif isinstance(action, DeleteAction):
-            found = _literal_type(action.value)
-            if found is not None and found not in SET_TYPES:
-                raise resolver.fail(
-                    f"Incorrect operand type for operator or function; operator: DELETE, operand type: "
-                    f"{LONG_TYPE_NAMES[found]}"
-                )
-        elif isinstance(action, SetAction):
-            for operand in _expand(action.value):
-                if isinstance(operand, Arithmetic):
-                    for side in (operand.left, operand.right):
-                        found = _literal_type(side)
-                        if found is not None and found != "N":
-                            raise _incorrect(resolver, operand.op, found)
-    for action in actions:
-        if isinstance(action, SetAction):
-            _check_arity(resolver, _expand(action.value))
-            for operand in _expand(action.value):
-                if not isinstance(operand, Call):
-                    continue
-                if operand.name == "if_not_exists" and not isinstance(operand.args[0], Path):
-                    raise _requires_path(resolver, "if_not_exists")
-                if operand.name == "list_append":
-                    for arg in operand.args:
-                        found = _literal_type(arg)
-                        if found is not None and found != "L":
-                            raise _incorrect(resolver, "list_append", found)
+        elif isinstance(action, SetAction) and isinstance(action.value, Arithmetic):
+            for side in (action.value.left, action.value.right):
+                found = _literal_type(side)
+                if found is not None and found != "N":
+                    resolver.incorrect(action.value.op, found)
+    resolver.finish((_TYPE, _ARITY))
     return Update(tuple(actions))
-
-
-def number_literal(operand: Operand) -> Decimal | None:
-    """A literal number's value (precomputed for evaluation), else None."""
-    if isinstance(operand, Literal) and "N" in operand.value:
-        return Decimal(operand.value["N"])
-    return None
 
 
 def java_set_order(keys: list[str]) -> list[str]:
