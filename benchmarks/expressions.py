@@ -16,7 +16,7 @@ import platform
 import random
 import timeit
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -139,12 +139,16 @@ def render(report: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out", default=str(RESULTS), help="where to write expressions.md/json ('' = nowhere)")
+    parser.add_argument(
+        "--out", default=str(RESULTS), help="where to write expressions.md/json ('' = nowhere)"
+    )
     args = parser.parse_args()
     report = {
-        "when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.machine()}",
         "python": platform.python_version(),
         "results": run(args.quick),

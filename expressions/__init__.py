@@ -8,6 +8,7 @@ Imports only the standard library and ``storage.values``/``storage.errors``.
 from expressions.ast import Condition, Path, Projection, Update
 from expressions.errors import ExpressionError, UpdateError
 from expressions.evaluate import compile_condition, get_path
+from expressions.keycondition import KeyAttr, KeyCondition, KeyRange, key_conditions, key_range
 from expressions.parser import CONDITION, FILTER, KEY_CONDITION, PROJECTION, UPDATE, parse
 from expressions.projection import project, projector
 from expressions.resolve import Bindings, resolve_condition, resolve_projection, resolve_update
@@ -22,6 +23,9 @@ __all__ = [
     "Bindings",
     "Condition",
     "ExpressionError",
+    "KeyAttr",
+    "KeyCondition",
+    "KeyRange",
     "Path",
     "Projection",
     "Update",
@@ -29,6 +33,8 @@ __all__ = [
     "apply_update",
     "compile_condition",
     "get_path",
+    "key_conditions",
+    "key_range",
     "parse",
     "project",
     "projector",

@@ -82,13 +82,17 @@ def render_update(update: Update) -> str:
     clauses: dict[str, list[str]] = {}
     for action in update.actions:
         if isinstance(action, SetAction):
-            clauses.setdefault("SET", []).append(f"{render_path(action.path)} = {render_operand(action.value)}")
+            clauses.setdefault("SET", []).append(
+                f"{render_path(action.path)} = {render_operand(action.value)}"
+            )
         elif isinstance(action, RemoveAction):
             clauses.setdefault("REMOVE", []).append(render_path(action.path))
         elif isinstance(action, AddAction):
             clauses.setdefault("ADD", []).append(f"{render_path(action.path)} {render_operand(action.value)}")
         else:
-            clauses.setdefault("DELETE", []).append(f"{render_path(action.path)} {render_operand(action.value)}")
+            clauses.setdefault("DELETE", []).append(
+                f"{render_path(action.path)} {render_operand(action.value)}"
+            )
     return " ".join(f"{clause} {', '.join(parts)}" for clause, parts in clauses.items())
 
 
@@ -182,8 +186,12 @@ scalar_values = st.one_of(
 )
 any_values = st.one_of(
     scalar_values,
-    st.builds(lambda s: {"SS": sorted(s)}, st.sets(st.text(alphabet="ab", max_size=2), min_size=1, max_size=3)),
-    st.builds(lambda s: {"NS": [str(n) for n in sorted(s)]}, st.sets(st.integers(-2, 2), min_size=1, max_size=3)),
+    st.builds(
+        lambda s: {"SS": sorted(s)}, st.sets(st.text(alphabet="ab", max_size=2), min_size=1, max_size=3)
+    ),
+    st.builds(
+        lambda s: {"NS": [str(n) for n in sorted(s)]}, st.sets(st.integers(-2, 2), min_size=1, max_size=3)
+    ),
     st.builds(lambda v: {"L": v}, st.lists(scalar_values, max_size=3)),
     st.just({"BOOL": True}),
     st.just({"NULL": True}),
