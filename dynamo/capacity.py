@@ -1,29 +1,90 @@
-"""Capacity units as DynamoDB charges them, and the ConsumedCapacity member."""
+"""Capacity units as DynamoDB charges them, and the ConsumedCapacity member (reference 3.3).
+
+Reads cost 4 KB units (half when eventually consistent, at least one unit per item read
+or per Query/Scan page); writes cost 1 KB units of the larger of the old and new item.
+Each secondary index whose stored entry changes costs its own write units: inserting or
+deleting an entry costs its projected size, updating it in place the larger of the two,
+moving it to a new key both. A :class:`Capacity` collects one request's charges per table
+and index and renders them for TOTAL or INDEXES.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Final
+
+from storage.indexes import IndexWrite
 
 READ_UNIT: Final = 4096
 WRITE_UNIT: Final = 1024
 
 
+def _units(size: int, unit: int) -> int:
+    return max(1, -(-size // unit))
+
+
 def read_units(size: int, consistent: bool) -> float:
-    """Reading one item (or a missing one) of ``size`` bytes: 4 KB units, halved if eventual."""
-    units = max(1, -(-size // READ_UNIT))
+    """Reading ``size`` bytes (one item, a missing one, or a page): 4 KB units, halved if eventual."""
+    units = _units(size, READ_UNIT)
     return float(units) if consistent else units / 2
 
 
 def write_units(old_size: int, new_size: int) -> float:
     """Writing one item: 1 KB units of the larger image, at least one."""
-    return float(max(1, -(-max(old_size, new_size) // WRITE_UNIT)))
+    return float(_units(max(old_size, new_size), WRITE_UNIT))
+
+
+def index_write_units(write: IndexWrite) -> float:
+    """What one write costs one index (0 when nothing stored in it changed)."""
+    if not write.changed:
+        return 0.0
+    if write.moved:
+        assert write.old_size is not None and write.new_size is not None
+        return float(_units(write.old_size, WRITE_UNIT) + _units(write.new_size, WRITE_UNIT))
+    return float(_units(max(write.old_size or 0, write.new_size or 0), WRITE_UNIT))
+
+
+@dataclass
+class Capacity:
+    """One table's share of a request's consumed capacity."""
+
+    table: str
+    units: float = 0.0
+    global_indexes: dict[str, float] = field(default_factory=dict)
+    local_indexes: dict[str, float] = field(default_factory=dict)
+
+    def add_index(self, kind: str, name: str, units: float) -> None:
+        bucket = self.global_indexes if kind == "GSI" else self.local_indexes
+        bucket[name] = bucket.get(name, 0.0) + units
+
+    def add_index_writes(self, writes: list[IndexWrite]) -> None:
+        for write in writes:
+            units = index_write_units(write)
+            if units:
+                self.add_index(write.kind, write.index, units)
+
+    @property
+    def total(self) -> float:
+        return self.units + sum(self.global_indexes.values()) + sum(self.local_indexes.values())
+
+    def render(self, mode: str | None) -> dict[str, Any] | None:
+        """The ConsumedCapacity entry for ReturnConsumedCapacity ``mode`` (None if not asked)."""
+        if mode is None or mode == "NONE":
+            return None
+        report: dict[str, Any] = {"TableName": self.table, "CapacityUnits": self.total}
+        if mode == "INDEXES":
+            report["Table"] = {"CapacityUnits": self.units}
+            if self.global_indexes:
+                report["GlobalSecondaryIndexes"] = {
+                    n: {"CapacityUnits": u} for n, u in self.global_indexes.items()
+                }
+            if self.local_indexes:
+                report["LocalSecondaryIndexes"] = {
+                    n: {"CapacityUnits": u} for n, u in self.local_indexes.items()
+                }
+        return report
 
 
 def consumed(mode: str | None, table: str, units: float) -> dict[str, Any] | None:
-    """The ``ConsumedCapacity`` member for ReturnConsumedCapacity ``mode`` (None if not asked)."""
-    if mode is None or mode == "NONE":
-        return None
-    report: dict[str, Any] = {"TableName": table, "CapacityUnits": units}
-    if mode == "INDEXES":
-        report["Table"] = {"CapacityUnits": units}
-    return report
+    """ConsumedCapacity of a request that only touched the table itself."""
+    return Capacity(table, units).render(mode)

@@ -32,6 +32,8 @@ class Settings:
     #: Seconds a new table stays CREATING (DynamoDB takes seconds; 0 = usable at once,
     #: though the CreateTable response still says CREATING, as DynamoDB's does).
     table_create_delay: float = 0.0
+    #: Seconds a GSI added by UpdateTable stays CREATING (Backfilling) before ACTIVE.
+    index_create_delay: float = 0.0
     #: Since mid-2026 DynamoDB wraps some PutItem/UpdateItem/DeleteItem validation errors in
     #: "1 validation error detected: " (reference 5.9). False gives the earlier bare texts.
     validation_envelope: bool = True

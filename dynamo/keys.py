@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from dynamo.errors import invalid_parameters, key_mismatch, validation
-from storage.catalog import KeyAttribute, KeySchema
+from storage.catalog import IndexDef, KeyAttribute, KeySchema, TableDef
 from storage.values import B, Item, type_of
 
 MAX_HASH_KEY: Final = 2048
@@ -56,3 +56,53 @@ def check_item_key(schema: KeySchema, item: Item) -> Item:
             )
         _check_value(attr, value[attr.type], i == 0)
     return item
+
+
+def check_index_keys(table: TableDef, item: Item, *, by_update: bool = False) -> None:
+    """Index key attributes of an item to be written: right type, not empty, within size.
+
+    Items lacking an index key are fine (they are not indexed). Indexes are checked in
+    name order, as DynamoDB reports the first one.
+    """
+    table_keys = table.key_schema.names
+    for index in sorted(table.indexes, key=lambda ix: ix.name):
+        for i, attr in enumerate(index.key_schema.attributes):
+            if attr.name in table_keys:
+                continue
+            value = item.get(attr.name)
+            if value is None:
+                continue
+            actual = type_of(value)
+            if actual != attr.type:
+                raise invalid_parameters(
+                    f"Type mismatch for Index Key {attr.name} Expected: {attr.type} Actual: {actual} "
+                    f"IndexName: {index.name}"
+                )
+            payload = value[actual]
+            if actual != "N" and not payload:
+                if by_update:
+                    raise validation(
+                        "One or more parameter values are not valid. The update expression attempted to update a "
+                        "secondary index key to a value that is not supported. The AttributeValue for a key "
+                        "attribute cannot contain an empty string value."
+                    )
+                raise validation(
+                    "One or more parameter values are not valid. A value specified for a secondary index key is "
+                    "not supported. The AttributeValue for a key attribute cannot contain an empty string value. "
+                    f"IndexName: {index.name}, IndexKey: {attr.name}"
+                )
+            _check_value(attr, payload, i == 0)
+
+
+def index_keys_acceptable(table: TableDef, index: IndexDef, item: Item) -> bool:
+    """Whether a backfill indexes an existing item (wrong types and oversized keys are skipped)."""
+    for i, attr in enumerate(index.key_schema.attributes):
+        value = item.get(attr.name)
+        if value is None or attr.type not in value:
+            return False
+        payload = value[attr.type]
+        if attr.type != "N":
+            size = len(payload) if isinstance(payload, bytes) else len(payload.encode("utf-8"))
+            if not payload or size > (MAX_HASH_KEY if i == 0 else MAX_RANGE_KEY):
+                return False
+    return True

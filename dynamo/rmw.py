@@ -10,14 +10,18 @@ statistics and everything the store keeps beside it commit together.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from dynamo.errors import DynamoError
 from storage.catalog import TableDef
 from storage.errors import StorageError
+from storage.indexes import IndexWrite
+from storage.keycodec import PID_SIZE
 from storage.store import StoredItem, WriteView
 from storage.values import Item
 
 Mutation = Callable[[Item | None], StoredItem | None]
+MAX_ITEM_COLLECTION = 10 * 1024**3  # an item collection of a table with LSIs: 10 GB
 
 
 @dataclass(slots=True)
@@ -28,6 +32,9 @@ class Change:
     key: bytes
     old: StoredItem | None
     new: StoredItem | None
+    index_writes: list[IndexWrite] = field(default_factory=list)
+    #: Bytes of the item collection after the write (tables with local secondary indexes).
+    collection_size: int | None = None
 
     @property
     def old_item(self) -> Item | None:
@@ -50,9 +57,15 @@ def apply(view: WriteView, table: TableDef, key_item: Item, mutate: Mutation) ->
     if old is not None and not schema.same_key(old[0], key_item):
         raise StorageError("two different keys share a primary-key digest")  # 2^-128; never silently
     new = mutate(None if old is None else old[0])
+    index_writes: list[IndexWrite] = []
     if new is None:
         if old is not None:
-            view.delete(table, key, old)
+            index_writes = view.delete(table, key, old)
     else:
-        view.put(table, key, new[0], new[1], old)
-    return Change(table, key, old, new)
+        index_writes = view.put(table, key, new[0], new[1], old)
+    collection_size = None
+    if any(index.kind == "LSI" for index in table.indexes):
+        collection_size = view.collection_size(table, key[:PID_SIZE])
+        if collection_size > MAX_ITEM_COLLECTION and new is not None and new[1] > (old[1] if old else 0):
+            raise DynamoError("ItemCollectionSizeLimitExceededException", "Collection size exceeded.")
+    return Change(table, key, old, new, index_writes, collection_size)

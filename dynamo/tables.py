@@ -24,7 +24,7 @@ from dynamo.params import split_table_arn
 from storage.catalog import IndexDef, KeySchema, TableDef
 from storage.store import ReadView
 
-Phase = Literal["create", "describe", "delete"]
+Phase = Literal["create", "describe", "update", "delete"]
 
 # What DescribeTable reports as warm throughput for on-demand tables and indexes.
 ON_DEMAND_WARM: Final = {"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
@@ -108,6 +108,8 @@ def describe(ctx: Context, view: ReadView, table: TableDef, phase: Phase) -> dic
         status = "CREATING"
     elif phase == "delete":
         status = "DELETING"
+    elif phase == "update":
+        status = "UPDATING"
     else:
         status = "ACTIVE" if is_active(ctx, table) else "CREATING"
     arn = ctx.table_arn(table.name)
@@ -138,9 +140,9 @@ def describe(ctx: Context, view: ReadView, table: TableDef, phase: Phase) -> dic
         lsis = [ix for ix in table.indexes if ix.kind == "LSI"]
         gsis = [ix for ix in table.indexes if ix.kind == "GSI"]
         if lsis:
-            desc["LocalSecondaryIndexes"] = [_describe_lsi(arn, ix) for ix in lsis]
+            desc["LocalSecondaryIndexes"] = [_describe_lsi(view, arn, table, ix, phase) for ix in lsis]
         if gsis:
-            desc["GlobalSecondaryIndexes"] = [_describe_gsi(ctx, arn, table, ix, phase) for ix in gsis]
+            desc["GlobalSecondaryIndexes"] = [_describe_gsi(ctx, view, arn, table, ix, phase) for ix in gsis]
     stream = meta.get("stream")
     if stream and stream.get("enabled"):
         desc["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["view_type"]}
@@ -160,34 +162,52 @@ def describe(ctx: Context, view: ReadView, table: TableDef, phase: Phase) -> dic
     return desc
 
 
-def _describe_lsi(table_arn: str, index: IndexDef) -> dict[str, Any]:
+def _index_stats(view: ReadView, table: TableDef, index: IndexDef, phase: Phase) -> tuple[int, int]:
+    if phase == "create":
+        return 0, 0
+    return view.index_size_bytes(table, index), view.index_item_count(table, index)
+
+
+def _describe_lsi(
+    view: ReadView, table_arn: str, table: TableDef, index: IndexDef, phase: Phase
+) -> dict[str, Any]:
+    size, count = _index_stats(view, table, index, phase)
     return {
         "IndexName": index.name,
         "KeySchema": key_schema_json(index.key_schema),
         "Projection": projection_json(index),
-        "IndexSizeBytes": 0,
-        "ItemCount": 0,
+        "IndexSizeBytes": size,
+        "ItemCount": count,
         "IndexArn": f"{table_arn}/index/{index.name}",
     }
 
 
+def index_active(ctx: Context, table: TableDef, index: IndexDef) -> bool:
+    """Whether a GSI has finished creating (LSIs are active with their table)."""
+    settings = table.meta["indexes"].get(index.name, {})
+    return is_active(ctx, table) and ctx.clock() >= settings.get("active_at", 0)
+
+
 def _describe_gsi(
-    ctx: Context, table_arn: str, table: TableDef, index: IndexDef, phase: Phase
+    ctx: Context, view: ReadView, table_arn: str, table: TableDef, index: IndexDef, phase: Phase
 ) -> dict[str, Any]:
     meta = table.meta
     settings = meta["indexes"].get(index.name, {})
     throughput = settings.get("throughput", {"read": 0, "write": 0})
-    active = phase == "describe" and is_active(ctx, table)
+    active = phase in ("describe", "update") and index_active(ctx, table, index)
+    size, count = _index_stats(view, table, index, phase)
     desc: dict[str, Any] = {
         "IndexName": index.name,
         "KeySchema": key_schema_json(index.key_schema),
         "Projection": projection_json(index),
         "IndexStatus": "ACTIVE" if active else "CREATING",
-        "ProvisionedThroughput": throughput_json(throughput),
-        "IndexSizeBytes": 0,
-        "ItemCount": 0,
-        "IndexArn": f"{table_arn}/index/{index.name}",
     }
+    if "active_at" in settings and not active:
+        desc["Backfilling"] = True  # only indexes added by UpdateTable report it
+    desc["ProvisionedThroughput"] = throughput_json(throughput)
+    desc["IndexSizeBytes"] = size
+    desc["ItemCount"] = count
+    desc["IndexArn"] = f"{table_arn}/index/{index.name}"
     if settings.get("on_demand"):
         desc["OnDemandThroughput"] = _on_demand_json(settings["on_demand"])
     if phase == "describe":

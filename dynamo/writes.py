@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from dynamo.capacity import consumed, write_units
+from dynamo.capacity import Capacity, write_units
 from dynamo.errors import conditional_check_failed
 from dynamo.rmw import Change
 from expressions import Condition, compile_condition, project, touched_paths
 from expressions.ast import Update
 from storage.values import Item
+
+GIGABYTE = 1024**3
 
 
 def condition_guard(
@@ -52,11 +54,22 @@ def response(
         attributes = project(new, touched_paths(update))
     if attributes:
         out["Attributes"] = attributes
-    report = consumed(
-        request.get("ReturnConsumedCapacity"),
-        change.table.name,
-        write_units(change.old_size, change.new_size),
-    )
+    capacity = Capacity(change.table.name, write_units(change.old_size, change.new_size))
+    capacity.add_index_writes(change.index_writes)
+    report = capacity.render(request.get("ReturnConsumedCapacity"))
     if report is not None:
         out["ConsumedCapacity"] = report
+    if request.get("ReturnItemCollectionMetrics") == "SIZE" and change.collection_size is not None:
+        out["ItemCollectionMetrics"] = collection_metrics(change)
     return out
+
+
+def collection_metrics(change: Change) -> dict[str, Any]:
+    """ItemCollectionMetrics of a write to a table with local secondary indexes."""
+    assert change.collection_size is not None
+    hash_key = change.table.key_schema.hash.name
+    item = change.new[0] if change.new is not None else change.old_item
+    assert item is not None
+    gigabytes = change.collection_size / GIGABYTE
+    low = float(int(gigabytes))
+    return {"ItemCollectionKey": {hash_key: item[hash_key]}, "SizeEstimateRangeGB": [low, low + 1.0]}

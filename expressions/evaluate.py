@@ -247,3 +247,38 @@ def compile_condition(node: Condition) -> Predicate:
     if isinstance(node, Arithmetic):  # pragma: no cover - not a condition
         raise TypeError("arithmetic is not a condition")
     return _call(node)
+
+
+def top_level_names(node: Condition) -> list[str]:
+    """Top-level attribute names a resolved condition reads, in order of appearance."""
+    names: list[str] = []
+
+    def visit(operand: Operand) -> None:
+        if isinstance(operand, Path):
+            first = operand.elements[0]
+            assert isinstance(first, str)
+            names.append(first)
+        elif isinstance(operand, Call):
+            for arg in operand.args:
+                visit(arg)
+
+    def walk(sub: Condition) -> None:
+        if isinstance(sub, And | Or):
+            walk(sub.left)
+            walk(sub.right)
+        elif isinstance(sub, Not):
+            walk(sub.operand)
+        elif isinstance(sub, Compare):
+            visit(sub.left)
+            visit(sub.right)
+        elif isinstance(sub, Between):
+            for operand in (sub.subject, sub.low, sub.high):
+                visit(operand)
+        elif isinstance(sub, In):
+            for operand in (sub.subject, *sub.options):
+                visit(operand)
+        else:
+            visit(sub)
+
+    walk(node)
+    return names

@@ -27,6 +27,7 @@ FORMAT_KEY: Final = b"format"
 GENERATION_KEY: Final = b"generation"
 _TABLE_PREFIX: Final = b"table:"
 _STATS_PREFIX: Final = b"stats:"
+_COLLECTION_PREFIX: Final = b"coll:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +112,18 @@ def all_tables_prefix() -> bytes:
     return _TABLE_PREFIX
 
 
-def stats_key(table_id: str) -> bytes:
-    return _STATS_PREFIX + table_id.encode()
+def stats_key(stats_id: str) -> bytes:
+    """Where a table's (or an index's) byte size is counted."""
+    return _STATS_PREFIX + stats_id.encode()
+
+
+def index_stats_id(table: TableDef, index: IndexDef) -> str:
+    return f"{table.table_id}/{index.name}"
+
+
+def collection_key(table_id: str, partition: bytes) -> bytes:
+    """Where the size of one item collection (a partition of a table with LSIs) is counted."""
+    return _COLLECTION_PREFIX + table_id.encode() + b"\x00" + partition
 
 
 def pack_generation(generation: int) -> bytes:

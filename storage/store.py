@@ -11,18 +11,22 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import msgpack
 
-from storage import items
+from storage import indexes, items
 from storage.catalog import (
     CATALOG_DB,
     FORMAT_KEY,
     FORMAT_VERSION,
     GENERATION_KEY,
+    IndexDef,
     TableDef,
     all_tables_prefix,
+    collection_key,
+    index_stats_id,
     pack_generation,
     pack_table,
     stats_key,
@@ -33,9 +37,15 @@ from storage.catalog import (
 from storage.env import DEFAULT_MAP_SIZE, DEFAULT_MAX_DBS, Durability, Environment, ReadTxn, WriteTxn
 from storage.env import _Reading as _EnvReading
 from storage.errors import CorruptStore
-from storage.values import Item
+from storage.indexes import IndexWrite
+from storage.keycodec import MAX_SORT_PART, PID_SIZE, encode
+from storage.ranges import Position, entries
+from storage.values import Item, item_size
 
 T = TypeVar("T")
+# Key lengths beyond which a key is an overflow key (see storage.keycodec / storage.ranges).
+TABLE_GROUP = PID_SIZE + MAX_SORT_PART
+INDEX_OVERFLOW = TABLE_GROUP + indexes.TABLE_KEY_DIGEST
 StoredItem = tuple[Item, int]  # (item, size)
 
 
@@ -190,9 +200,78 @@ class ReadView:
 
     def items(self, table: TableDef) -> Iterator[StoredItem]:
         """Every item of a table in primary-key order (partition-hash order)."""
+        for _, item, size in self.table_entries(table, None, None):
+            yield item, size
+
+    def table_entries(
+        self,
+        table: TableDef,
+        lo: bytes | None,
+        hi: bytes | None,
+        *,
+        reverse: bool = False,
+        after: Position | None = None,
+    ) -> Iterator[tuple[bytes, Item, int]]:
+        """Items with ``lo <= primary key < hi`` in DynamoDB's order: (key, item, size)."""
+        schema = table.key_schema
+        sort = schema.range
+
+        def order_of(key: bytes, raw: Any) -> bytes:
+            assert sort is not None  # only sort keys overflow
+            item = items.unpack(raw)[0]
+            return encode(sort.type, item[sort.name][sort.type])
+
         cursor = self._txn.cursor(self._db(table))
-        for _, raw in cursor:
-            yield items.unpack(raw)
+        for key, raw in entries(
+            cursor,
+            lo,
+            hi,
+            overflow_at=TABLE_GROUP,
+            group_prefix=TABLE_GROUP,
+            order_of=order_of,
+            reverse=reverse,
+            after=after,
+        ):
+            item, size = items.unpack(raw)
+            yield key, item, size
+
+    def index_entries(
+        self,
+        table: TableDef,
+        index: IndexDef,
+        lo: bytes | None,
+        hi: bytes | None,
+        *,
+        reverse: bool = False,
+        after: Position | None = None,
+    ) -> Iterator[tuple[bytes, bytes, Item, int]]:
+        """Index entries in DynamoDB's order: (entry key, table key, projected item, size)."""
+        sort = index.key_schema.range
+
+        def order_of(key: bytes, raw: Any) -> bytes:
+            assert sort is not None
+            projected = indexes.unpack_entry(raw)[1]
+            return encode(sort.type, projected[sort.name][sort.type]) + key[-indexes.TABLE_KEY_DIGEST :]
+
+        cursor = self._txn.cursor(self._index_db(table, index))
+        for key, raw in entries(
+            cursor,
+            lo,
+            hi,
+            overflow_at=INDEX_OVERFLOW,
+            group_prefix=TABLE_GROUP,
+            order_of=order_of,
+            reverse=reverse,
+            after=after,
+        ):
+            table_key, projected, size = indexes.unpack_entry(raw)
+            yield key, table_key, projected, size
+
+    def _index_db(self, table: TableDef, index: IndexDef) -> Any:
+        handle = self._txn.db(table.index_db_name(index.name))
+        if handle is None:
+            raise CorruptStore(f"index {index.name} of {table.name} has no database")
+        return handle
 
     def item_count(self, table: TableDef) -> int:
         return self._txn.entries(self._db(table))
@@ -201,11 +280,23 @@ class ReadView:
         raw = self._txn.get(self._txn.db(CATALOG_DB), stats_key(table.table_id))
         return 0 if raw is None else int(msgpack.unpackb(raw))
 
+    def index_item_count(self, table: TableDef, index: IndexDef) -> int:
+        return self._txn.entries(self._index_db(table, index))
+
+    def index_size_bytes(self, table: TableDef, index: IndexDef) -> int:
+        raw = self._txn.get(self._txn.db(CATALOG_DB), stats_key(index_stats_id(table, index)))
+        return 0 if raw is None else int(msgpack.unpackb(raw))
+
+    def collection_size(self, table: TableDef, partition: bytes) -> int:
+        """Bytes of one item collection (items of a partition and their LSI entries)."""
+        raw = self._txn.get(self._txn.db(CATALOG_DB), collection_key(table.table_id, partition))
+        return 0 if raw is None else int(msgpack.unpackb(raw))
+
 
 class WriteView(ReadView):
     """Read and write access inside one write transaction."""
 
-    __slots__ = ("_changed", "_size_delta", "_store")
+    __slots__ = ("_changed", "_collections", "_size_delta", "_store")
 
     _txn: WriteTxn
 
@@ -213,6 +304,7 @@ class WriteView(ReadView):
         super().__init__(tables, txn)
         self._store = store
         self._size_delta: dict[str, int] = {}
+        self._collections: dict[bytes, int] = {}
         # Tables created, replaced or dropped in this transaction, seen by later reads in it.
         self._changed: dict[tuple[str, str], TableDef | None] = {}
 
@@ -234,27 +326,74 @@ class WriteView(ReadView):
 
     # -- items --------------------------------------------------------------------------
 
-    def put(self, table: TableDef, key: bytes, item: Item, size: int, old: StoredItem | None) -> None:
-        """Write an item; ``old`` is what ``get`` returned for the same key (or None)."""
+    def put(
+        self, table: TableDef, key: bytes, item: Item, size: int, old: StoredItem | None
+    ) -> list[IndexWrite]:
+        """Write an item and its index entries; ``old`` is what ``get`` returned for the key.
+
+        Returns how each index changed (for capacity accounting).
+        """
         self._txn.put(self._db(table), key, items.pack(item, size))
-        self._add_size(table, size - (old[1] if old is not None else 0))
+        self._add_size(table.table_id, size - (old[1] if old is not None else 0))
+        return self._maintain(table, key, old, (item, size))
 
-    def delete(self, table: TableDef, key: bytes, old: StoredItem) -> None:
+    def delete(self, table: TableDef, key: bytes, old: StoredItem) -> list[IndexWrite]:
+        """Delete an item (and its index entries)."""
         self._txn.delete(self._db(table), key)
-        self._add_size(table, -old[1])
+        self._add_size(table.table_id, -old[1])
+        return self._maintain(table, key, old, None)
 
-    def _add_size(self, table: TableDef, delta: int) -> None:
+    def _maintain(
+        self, table: TableDef, key: bytes, old: StoredItem | None, new: StoredItem | None
+    ) -> list[IndexWrite]:
+        if not table.indexes:
+            return []
+        writes = []
+        collection_delta = (new[1] if new else 0) - (old[1] if old else 0)
+        for index in table.indexes:
+            old_key, new_key, projected, new_size, report = indexes.plan(table, index, key, old, new)
+            db = self._index_db(table, index)
+            if old_key is not None and old_key != new_key:
+                self._txn.delete(db, old_key)
+            if new_key is not None and report.changed:
+                assert projected is not None and new_size is not None
+                self._txn.put(db, new_key, indexes.pack_entry(key, projected, new_size))
+            size_delta = (report.new_size or 0) - (report.old_size or 0)
+            self._add_size(index_stats_id(table, index), size_delta)
+            if index.kind == "LSI":
+                collection_delta += size_delta
+            writes.append(report)
+        if collection_delta and any(ix.kind == "LSI" for ix in table.indexes):
+            partition = key[:PID_SIZE]
+            ckey = collection_key(table.table_id, partition)
+            self._collections[ckey] = self._collections.get(ckey, 0) + collection_delta
+        return writes
+
+    def collection_size(self, table: TableDef, partition: bytes) -> int:
+        """Bytes of one item collection, this transaction's changes included."""
+        pending = self._collections.get(collection_key(table.table_id, partition), 0)
+        return super().collection_size(table, partition) + pending
+
+    def _add_size(self, stats_id: str, delta: int) -> None:
         if delta:
-            self._size_delta[table.table_id] = self._size_delta.get(table.table_id, 0) + delta
+            self._size_delta[stats_id] = self._size_delta.get(stats_id, 0) + delta
 
     def _flush(self) -> None:
         catalog = self._txn.db(CATALOG_DB)
-        for table_id, delta in self._size_delta.items():
-            key = stats_key(table_id)
-            raw = self._txn.get(catalog, key)
-            current = 0 if raw is None else int(msgpack.unpackb(raw))
-            self._txn.put(catalog, key, msgpack.packb(current + delta))
+        for stats_id, delta in self._size_delta.items():
+            self._add_counter(catalog, stats_key(stats_id), delta)
+        for key, delta in self._collections.items():
+            self._add_counter(catalog, key, delta)
         self._size_delta.clear()
+        self._collections.clear()
+
+    def _add_counter(self, db: Any, key: bytes, delta: int) -> None:
+        raw = self._txn.get(db, key)
+        value = (0 if raw is None else int(msgpack.unpackb(raw))) + delta
+        if value:
+            self._txn.put(db, key, msgpack.packb(value))
+        elif raw is not None:
+            self._txn.delete(db, key)
 
     # -- tables -------------------------------------------------------------------------
 
@@ -274,12 +413,50 @@ class WriteView(ReadView):
         catalog = self._txn.db(CATALOG_DB)
         self._txn.drop_db(table.db_name)
         for index in table.indexes:
-            self._txn.drop_db(table.index_db_name(index.name))
+            self._drop_index_data(table, index)
         self._txn.delete(catalog, table_record_key(table.region, table.name))
         self._txn.delete(catalog, stats_key(table.table_id))
         self._size_delta.pop(table.table_id, None)
+        self._delete_prefix(catalog, collection_key(table.table_id, b""))
         self._changed[(table.region, table.name)] = None
         self._bump_generation()
+
+    def add_index(self, table: TableDef, index: IndexDef, accept: Callable[[Item], bool]) -> TableDef:
+        """Add an index to a table and fill it from the existing items (``accept`` filters
+        the items DynamoDB would skip); returns the updated table definition."""
+        updated = replace(table, indexes=(*table.indexes, index))
+        db = self._txn.create_db(table.index_db_name(index.name))
+        total = 0
+        for key, item, size in self.table_entries(table, None, None):
+            entry = indexes.entry_key(index.key_schema, item, key)
+            if entry is None or not accept(item):
+                continue
+            projected = indexes.project(updated, index, item)
+            projected_size = size if projected is item else item_size(projected)
+            self._txn.put(db, entry, indexes.pack_entry(key, projected, projected_size))
+            total += projected_size
+        self._add_size(index_stats_id(updated, index), total)
+        self.save_table(updated)
+        return updated
+
+    def drop_index(self, table: TableDef, index: IndexDef) -> TableDef:
+        """Remove an index and its entries; returns the updated table definition."""
+        self._drop_index_data(table, index)
+        updated = replace(table, indexes=tuple(ix for ix in table.indexes if ix.name != index.name))
+        self.save_table(updated)
+        return updated
+
+    def _drop_index_data(self, table: TableDef, index: IndexDef) -> None:
+        self._txn.drop_db(table.index_db_name(index.name))
+        stats_id = index_stats_id(table, index)
+        self._txn.delete(self._txn.db(CATALOG_DB), stats_key(stats_id))
+        self._size_delta.pop(stats_id, None)
+
+    def _delete_prefix(self, db: Any, prefix: bytes) -> None:
+        cursor = self._txn.cursor(db)
+        found = cursor.set_range(prefix)
+        while found and cursor.key().startswith(prefix):
+            found = cursor.delete()
 
     def _bump_generation(self) -> None:
         catalog = self._txn.db(CATALOG_DB)

@@ -15,78 +15,29 @@ from dynamo.engine import Context
 from dynamo.errors import invalid_parameters, resource_in_use, validation
 from dynamo.operations import Operation
 from dynamo.params import TableName
+from dynamo.schemas import (
+    attribute_names,
+    check_capacity_bounds,
+    check_projection,
+    check_schema_structure,
+    index_shape,
+    key_schema_of,
+    key_schema_shape,
+    on_demand_shape,
+    throughput_meta,
+    throughput_shape,
+)
 from dynamo.shapes import Boolean, Integer, List, Member, Request, String, Struct
 from dynamo.tables import describe, is_active, stream_label
 from dynamo.tags import TAG_LIST, check_tags, merge
-from storage.catalog import IndexDef, KeyAttribute, KeySchema, TableDef
+from storage.catalog import IndexDef, KeySchema, TableDef
 from storage.store import WriteView
 
-MAX_CAPACITY = 1_000_000_000_000
 MAX_LSIS = 5
 MAX_GSIS = 20
 MAX_PROJECTED = 100
 TABLE_CLASSES = ("STANDARD", "STANDARD_INFREQUENT_ACCESS")
 STREAM_VIEW_TYPES = ["OLD_IMAGE", "KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE"]
-
-
-def _throughput() -> Struct:
-    return Struct(
-        "ProvisionedThroughput",
-        {
-            "WriteCapacityUnits": Member(Integer("Long", min=1), not_null=True),
-            "ReadCapacityUnits": Member(Integer("Long", min=1), not_null=True),
-        },
-    )
-
-
-def _on_demand() -> Struct:
-    return Struct(
-        "OnDemandThroughput",
-        {"MaxReadRequestUnits": Member(Integer("Long")), "MaxWriteRequestUnits": Member(Integer("Long"))},
-    )
-
-
-def _key_schema(*, enum_key_type: bool) -> List:
-    element = Struct(
-        "KeySchemaElement",
-        {
-            "AttributeName": Member(String(min_len=1, max_len=255), not_null=True),
-            "KeyType": Member(String(enum=["HASH", "RANGE"] if enum_key_type else None), not_null=True),
-        },
-        value_struct=True,
-    )
-    return List(element, min_len=1, max_len=2)
-
-
-def _projection() -> Struct:
-    return Struct(
-        "Projection",
-        {
-            "ProjectionType": Member(String(enum=["ALL", "INCLUDE", "KEYS_ONLY"])),
-            "NonKeyAttributes": Member(List(String(min_len=1, max_len=255), min_len=1, max_len=20)),
-        },
-    )
-
-
-def _index(name: str, *, global_: bool) -> Struct:
-    members = {
-        "IndexName": Member(String(min_len=3, max_len=255, pattern="[a-zA-Z0-9_.-]+"), not_null=True),
-        "KeySchema": Member(_key_schema(enum_key_type=False), not_null=True),
-        "Projection": Member(_projection(), not_null=True),
-    }
-    if global_:
-        members["ProvisionedThroughput"] = Member(_throughput())
-        members["OnDemandThroughput"] = Member(_on_demand())
-        members["WarmThroughput"] = Member(
-            Struct(
-                "WarmThroughput",
-                {
-                    "ReadUnitsPerSecond": Member(Integer("Long")),
-                    "WriteUnitsPerSecond": Member(Integer("Long")),
-                },
-            )
-        )
-    return Struct(name, members, value_struct=True)
 
 
 REQUEST = Request(
@@ -107,10 +58,10 @@ REQUEST = Request(
         ),
         "TableName": Member(TableName(min_len=3, arn_ok=False), required=True),
         "BillingMode": Member(String(enum=["PROVISIONED", "PAY_PER_REQUEST"])),
-        "ProvisionedThroughput": Member(_throughput()),
-        "KeySchema": Member(_key_schema(enum_key_type=True), not_null=True),
-        "LocalSecondaryIndexes": Member(List(_index("LocalSecondaryIndex", global_=False))),
-        "GlobalSecondaryIndexes": Member(List(_index("GlobalSecondaryIndex", global_=True))),
+        "ProvisionedThroughput": Member(throughput_shape()),
+        "KeySchema": Member(key_schema_shape(enum_key_type=True), not_null=True),
+        "LocalSecondaryIndexes": Member(List(index_shape("LocalSecondaryIndex", global_=False))),
+        "GlobalSecondaryIndexes": Member(List(index_shape("GlobalSecondaryIndex", global_=True))),
         "StreamSpecification": Member(
             Struct(
                 "StreamSpecification",
@@ -133,7 +84,7 @@ REQUEST = Request(
         "Tags": Member(TAG_LIST),
         "TableClass": Member(String()),
         "DeletionProtectionEnabled": Member(Boolean()),
-        "OnDemandThroughput": Member(_on_demand()),
+        "OnDemandThroughput": Member(on_demand_shape()),
         "WarmThroughput": Member(
             Struct(
                 "WarmThroughput",
@@ -146,10 +97,6 @@ REQUEST = Request(
         "ResourcePolicy": Member(String()),
     },
 )
-
-
-def _names(elements: list[dict[str, Any]]) -> list[str]:
-    return [e["AttributeName"] for e in elements]
 
 
 def _check_billing(req: dict[str, Any]) -> str:
@@ -165,7 +112,7 @@ def _check_billing(req: dict[str, Any]) -> str:
             raise invalid_parameters(
                 "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED"
             )
-        _check_capacity_bounds(throughput)
+        check_capacity_bounds(throughput)
         on_demand = req.get("OnDemandThroughput") or {}
         for member in ("MaxReadRequestUnits", "MaxWriteRequestUnits"):
             if member in on_demand:
@@ -180,22 +127,16 @@ def _check_billing(req: dict[str, Any]) -> str:
     return str(billing)
 
 
-def _check_capacity_bounds(throughput: dict[str, int]) -> None:
-    for member in ("ReadCapacityUnits", "WriteCapacityUnits"):
-        if throughput[member] > MAX_CAPACITY:
-            raise validation(f"Given value {throughput[member]} for {member} is out of bounds")
-
-
 def _check_keys(req: dict[str, Any]) -> KeySchema:
     definitions = req["AttributeDefinitions"]
-    defined = _names(definitions)
+    defined = attribute_names(definitions)
     seen: set[str] = set()
     for name in defined:
         if name in seen:
             raise validation(f"Attribute Name is duplicated: {name}")
         seen.add(name)
     schema = req["KeySchema"]
-    keys = _names(schema)
+    keys = attribute_names(schema)
     if len(keys) > len(defined):
         raise validation("Invalid KeySchema: Some index key attribute have no definition")
     if any(k not in seen for k in keys):
@@ -203,50 +144,19 @@ def _check_keys(req: dict[str, Any]) -> KeySchema:
             "Some index key attributes are not defined in AttributeDefinitions. "
             f"Keys: [{', '.join(keys)}], AttributeDefinitions: [{', '.join(defined)}]"
         )
-    _check_schema_structure(schema)
+    check_schema_structure(schema)
     types = {d["AttributeName"]: d["AttributeType"] for d in definitions}
-    return _key_schema_of(schema, types)
-
-
-def _check_schema_structure(schema: list[dict[str, Any]]) -> None:
-    if len(schema) == 2 and schema[0]["AttributeName"] == schema[1]["AttributeName"]:
-        raise validation("Both the Hash Key and the Range Key element in the KeySchema have the same name")
-    if schema[0]["KeyType"] != "HASH":
-        raise validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
-    if len(schema) == 2 and schema[1]["KeyType"] != "RANGE":
-        raise validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
-
-
-def _key_schema_of(schema: list[dict[str, Any]], types: dict[str, str]) -> KeySchema:
-    attrs = [KeyAttribute(e["AttributeName"], types[e["AttributeName"]]) for e in schema]
-    return KeySchema(attrs[0], attrs[1] if len(attrs) == 2 else None)
+    return key_schema_of(schema, types)
 
 
 def _check_index_definitions(indexes: list[dict[str, Any]], defined: list[str]) -> None:
     for index in indexes:
-        keys = _names(index["KeySchema"])
+        keys = attribute_names(index["KeySchema"])
         if any(k not in defined for k in keys):
             raise invalid_parameters(
                 "Some index key attributes are not defined in AttributeDefinitions. "
                 f"Keys: [{', '.join(keys)}], AttributeDefinitions: [{', '.join(defined)}]"
             )
-
-
-def _check_projection(projection: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
-    kind = projection.get("ProjectionType")
-    include = projection.get("NonKeyAttributes")
-    if kind is None:
-        raise invalid_parameters("Unknown ProjectionType: null")
-    if include is not None and kind != "INCLUDE":
-        raise invalid_parameters(f"ProjectionType is {kind}, but NonKeyAttributes is specified")
-    if kind == "INCLUDE" and include is None:
-        raise invalid_parameters("ProjectionType is INCLUDE, but NonKeyAttributes is not specified")
-    seen: set[str] = set()
-    for name in include or ():
-        if name in seen:
-            raise invalid_parameters(f"Duplicate element in NonKeyAttributes: {name}")
-        seen.add(name)
-    return kind, tuple(include or ())
 
 
 def _check_lsis(
@@ -262,7 +172,7 @@ def _check_lsis(
     for lsi in lsis:
         name = lsi["IndexName"]
         schema = lsi["KeySchema"]
-        _check_schema_structure(schema)
+        check_schema_structure(schema)
         if len(schema) != 2:
             raise invalid_parameters(f"Index KeySchema does not have a range key for index: {name}")
         if schema[0]["AttributeName"] != table.hash.name:
@@ -270,11 +180,11 @@ def _check_lsis(
                 f"Index KeySchema does not have the same leading hash key as table KeySchema for index: {name}. "
                 f"index hash key: {schema[0]['AttributeName']}, table hash key: {table.hash.name}"
             )
-        kind, include = _check_projection(lsi["Projection"])
+        kind, include = check_projection(lsi["Projection"])
         if name in names:
             raise invalid_parameters(f"Duplicate index name: {name}")
         names.add(name)
-        out.append(IndexDef(name, "LSI", _key_schema_of(schema, types), kind, include))
+        out.append(IndexDef(name, "LSI", key_schema_of(schema, types), kind, include))
     if len(lsis) > MAX_LSIS:
         raise invalid_parameters(f"Number of LocalSecondaryIndexes exceeds per-table limit of {MAX_LSIS}")
     return out
@@ -290,8 +200,8 @@ def _check_gsis(
     for gsi in gsis:
         name = gsi["IndexName"]
         schema = gsi["KeySchema"]
-        _check_schema_structure(schema)
-        kind, include = _check_projection(gsi["Projection"])
+        check_schema_structure(schema)
+        kind, include = check_projection(gsi["Projection"])
         throughput = gsi.get("ProvisionedThroughput")
         if billing == "PAY_PER_REQUEST" and throughput is not None:
             raise invalid_parameters(
@@ -300,7 +210,7 @@ def _check_gsis(
         if billing == "PROVISIONED":
             if throughput is None:
                 raise invalid_parameters(f"ProvisionedThroughput is not specified for index: {name}")
-            _check_capacity_bounds(throughput)
+            check_capacity_bounds(throughput)
         on_demand = gsi.get("OnDemandThroughput") or {}
         for member, value in on_demand.items():
             if value != -1 and value < 1:
@@ -310,24 +220,14 @@ def _check_gsis(
         if name in names:
             raise invalid_parameters(f"Duplicate index name: {name}")
         names.add(name)
-        out.append(IndexDef(name, "GSI", _key_schema_of(schema, types), kind, include))
-        index_settings: dict[str, Any] = {"throughput": _throughput_meta(throughput)}
+        out.append(IndexDef(name, "GSI", key_schema_of(schema, types), kind, include))
+        index_settings: dict[str, Any] = {"throughput": throughput_meta(throughput)}
         if on_demand:
             index_settings["on_demand"] = on_demand
         settings[name] = index_settings
     if len(gsis) > MAX_GSIS:
         raise invalid_parameters(f"GlobalSecondaryIndex count exceeds the per-table limit of {MAX_GSIS}")
     return out, settings
-
-
-def _throughput_meta(throughput: dict[str, int] | None) -> dict[str, int]:
-    if throughput is None:
-        return {"read": 0, "write": 0, "decreases": 0}
-    return {
-        "read": throughput["ReadCapacityUnits"],
-        "write": throughput["WriteCapacityUnits"],
-        "decreases": 0,
-    }
 
 
 def _check_unused_definitions(definitions: list[str], used: list[str]) -> None:
@@ -384,7 +284,7 @@ def _check_sse(ctx: Context, spec: dict[str, Any] | None) -> dict[str, Any] | No
 def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     billing = _check_billing(req)
     key_schema = _check_keys(req)
-    definitions = _names(req["AttributeDefinitions"])
+    definitions = attribute_names(req["AttributeDefinitions"])
     types = {d["AttributeName"]: d["AttributeType"] for d in req["AttributeDefinitions"]}
     lsis_in = req.get("LocalSecondaryIndexes")
     gsis_in = req.get("GlobalSecondaryIndexes")
@@ -399,7 +299,8 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
         _check_index_definitions(indexes_in, definitions)
         used = list(
             dict.fromkeys(
-                _names(req["KeySchema"]) + [n for ix in indexes_in for n in _names(ix["KeySchema"])]
+                attribute_names(req["KeySchema"])
+                + [n for ix in indexes_in for n in attribute_names(ix["KeySchema"])]
             )
         )
         _check_unused_definitions(definitions, used)
@@ -433,7 +334,7 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
         "active_at": now + ctx.settings.table_create_delay,
         "billing": billing,
         "billing_updated": round(now, 3),
-        "throughput": _throughput_meta(req.get("ProvisionedThroughput")),
+        "throughput": throughput_meta(req.get("ProvisionedThroughput")),
         "indexes": index_settings,
         "tags": tags,
         "protected": bool(req.get("DeletionProtectionEnabled", False)),

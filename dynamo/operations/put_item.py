@@ -10,7 +10,7 @@ from dynamo.engine import Context
 from dynamo.errors import validation
 from dynamo.expression_params import Expressions, prepare
 from dynamo.items import check_item_size, check_names
-from dynamo.keys import check_item_key
+from dynamo.keys import check_index_keys, check_item_key
 from dynamo.operations import Operation
 from dynamo.params import data_table_name, refuse_unsupported, single_write_members
 from dynamo.shapes import Member, Request
@@ -51,6 +51,7 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     def put(view: WriteView) -> rmw.Change:
         table = data_table(ctx, view, req["TableName"])
         check_item_key(table.key_schema, item)
+        check_index_keys(table, item)
         return rmw.apply(view, table, item, mutate)
 
     return response(ctx.store.write(put), req)

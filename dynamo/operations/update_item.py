@@ -9,7 +9,7 @@ from dynamo.attributes import AttributeMapShape
 from dynamo.engine import Context
 from dynamo.errors import invalid_parameters, validation
 from dynamo.expression_params import Expressions, prepare
-from dynamo.keys import check_key
+from dynamo.keys import check_index_keys, check_key
 from dynamo.operations import Operation
 from dynamo.params import attribute_updates, data_table_name, refuse_unsupported, single_write_members
 from dynamo.shapes import Member, Request, String
@@ -17,7 +17,7 @@ from dynamo.tables import data_table
 from dynamo.writes import condition_guard, response
 from expressions import CONDITION, UPDATE, apply_update
 from expressions.ast import Update
-from storage.catalog import KeySchema
+from storage.catalog import TableDef
 from storage.store import StoredItem, WriteView
 from storage.values import MAX_ITEM_SIZE, Item, item_size
 
@@ -38,19 +38,26 @@ EXPRESSIONS = Expressions(
 UPDATE_TOO_LARGE = "Item size to update has exceeded the maximum allowed size"
 
 
-def check_key_paths(update: Update, schema: KeySchema) -> None:
-    """Key attributes cannot be updated, nor reached into."""
-    keys = schema.names
+def check_key_paths(update: Update, table: TableDef) -> None:
+    """Table key attributes cannot be updated; no key attribute can be reached into."""
+    keys = table.key_schema.names
+    index_keys = {a.name for ix in table.indexes for a in ix.key_schema.attributes}
     for action in update.actions:
         first = action.path.elements[0]
+        nested = len(action.path.elements) > 1
         if first in keys:
-            if len(action.path.elements) == 1:
+            if not nested:
                 raise invalid_parameters(
                     f"Cannot update attribute {first}. This attribute is part of the key"
                 )
             raise validation(
                 "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: "
                 f"Key: {first}"
+            )
+        if first in index_keys and nested:
+            raise validation(
+                "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: "
+                f"IndexKey: {first}"
             )
 
 
@@ -66,7 +73,7 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
         table = data_table(ctx, view, req["TableName"])
         key = check_key(table.key_schema, req["Key"])
         if update is not None:
-            check_key_paths(update, table.key_schema)
+            check_key_paths(update, table)
 
         def mutate(old: Item | None) -> StoredItem | None:
             guard(old)
@@ -79,6 +86,7 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
             size = item_size(new)
             if size > MAX_ITEM_SIZE:
                 raise validation(UPDATE_TOO_LARGE)
+            check_index_keys(table, new, by_update=True)
             return new, size
 
         return rmw.apply(view, table, key, mutate)

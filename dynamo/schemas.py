@@ -1,0 +1,124 @@
+"""Table and index definitions shared by CreateTable and UpdateTable: their request shapes
+and the checks DynamoDB applies to key schemas, projections and throughput."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from dynamo.errors import invalid_parameters, validation
+from dynamo.shapes import Integer, List, Member, String, Struct
+from storage.catalog import KeyAttribute, KeySchema
+
+MAX_CAPACITY: Final = 1_000_000_000_000
+INDEX_NAME: Final = "[a-zA-Z0-9_.-]+"
+
+
+def throughput_shape() -> Struct:
+    return Struct(
+        "ProvisionedThroughput",
+        {
+            "WriteCapacityUnits": Member(Integer("Long", min=1), not_null=True),
+            "ReadCapacityUnits": Member(Integer("Long", min=1), not_null=True),
+        },
+    )
+
+
+def on_demand_shape() -> Struct:
+    return Struct(
+        "OnDemandThroughput",
+        {"MaxReadRequestUnits": Member(Integer("Long")), "MaxWriteRequestUnits": Member(Integer("Long"))},
+    )
+
+
+def key_schema_shape(*, enum_key_type: bool) -> List:
+    element = Struct(
+        "KeySchemaElement",
+        {
+            "AttributeName": Member(String(min_len=1, max_len=255), not_null=True),
+            "KeyType": Member(String(enum=["HASH", "RANGE"] if enum_key_type else None), not_null=True),
+        },
+        value_struct=True,
+    )
+    return List(element, min_len=1, max_len=2)
+
+
+def projection_shape() -> Struct:
+    return Struct(
+        "Projection",
+        {
+            "ProjectionType": Member(String(enum=["ALL", "INCLUDE", "KEYS_ONLY"])),
+            "NonKeyAttributes": Member(List(String(min_len=1, max_len=255), min_len=1, max_len=20)),
+        },
+    )
+
+
+def index_shape(name: str, *, global_: bool) -> Struct:
+    members = {
+        "IndexName": Member(String(min_len=3, max_len=255, pattern="[a-zA-Z0-9_.-]+"), not_null=True),
+        "KeySchema": Member(key_schema_shape(enum_key_type=False), not_null=True),
+        "Projection": Member(projection_shape(), not_null=True),
+    }
+    if global_:
+        members["ProvisionedThroughput"] = Member(throughput_shape())
+        members["OnDemandThroughput"] = Member(on_demand_shape())
+        members["WarmThroughput"] = Member(
+            Struct(
+                "WarmThroughput",
+                {
+                    "ReadUnitsPerSecond": Member(Integer("Long")),
+                    "WriteUnitsPerSecond": Member(Integer("Long")),
+                },
+            )
+        )
+    return Struct(name, members, value_struct=True)
+
+
+def attribute_names(elements: list[dict[str, Any]]) -> list[str]:
+    return [e["AttributeName"] for e in elements]
+
+
+def check_capacity_bounds(throughput: dict[str, int]) -> None:
+    for member in ("ReadCapacityUnits", "WriteCapacityUnits"):
+        if throughput[member] > MAX_CAPACITY:
+            raise validation(f"Given value {throughput[member]} for {member} is out of bounds")
+
+
+def check_schema_structure(schema: list[dict[str, Any]]) -> None:
+    if len(schema) == 2 and schema[0]["AttributeName"] == schema[1]["AttributeName"]:
+        raise validation("Both the Hash Key and the Range Key element in the KeySchema have the same name")
+    if schema[0]["KeyType"] != "HASH":
+        raise validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
+    if len(schema) == 2 and schema[1]["KeyType"] != "RANGE":
+        raise validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
+
+
+def key_schema_of(schema: list[dict[str, Any]], types: dict[str, str]) -> KeySchema:
+    attrs = [KeyAttribute(e["AttributeName"], types[e["AttributeName"]]) for e in schema]
+    return KeySchema(attrs[0], attrs[1] if len(attrs) == 2 else None)
+
+
+def check_projection(projection: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+    kind = projection.get("ProjectionType")
+    include = projection.get("NonKeyAttributes")
+    if kind is None:
+        raise invalid_parameters("Unknown ProjectionType: null")
+    if include is not None and kind != "INCLUDE":
+        raise invalid_parameters(f"ProjectionType is {kind}, but NonKeyAttributes is specified")
+    if kind == "INCLUDE" and include is None:
+        raise invalid_parameters("ProjectionType is INCLUDE, but NonKeyAttributes is not specified")
+    seen: set[str] = set()
+    for name in include or ():
+        if name in seen:
+            raise invalid_parameters(f"Duplicate element in NonKeyAttributes: {name}")
+        seen.add(name)
+    return kind, tuple(include or ())
+
+
+def throughput_meta(throughput: dict[str, int] | None) -> dict[str, int]:
+    if throughput is None:
+        return {"read": 0, "write": 0, "decreases": 0}
+    return {
+        "read": throughput["ReadCapacityUnits"],
+        "write": throughput["WriteCapacityUnits"],
+        "decreases": 0,
+    }
