@@ -40,10 +40,14 @@ typecheck: $(VENV)/.installed-dev
 	$(PY) -m mypy
 
 bench: $(VENV)/.installed-dev
-	$(PY) benchmarks/engine.py
+	$(PY) -m benchmarks.engine
+	$(PY) -m benchmarks.expressions
+	$(PY) -m benchmarks.reads
 
 bench-quick: $(VENV)/.installed-dev
-	$(PY) benchmarks/engine.py --quick
+	$(PY) -m benchmarks.engine --quick --out ''
+	$(PY) -m benchmarks.expressions --quick --out ''
+	$(PY) -m benchmarks.reads --quick --out ''
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache
