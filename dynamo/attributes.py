@@ -34,7 +34,10 @@ Wrap = Callable[[str, DynamoError], DynamoError]
 
 def _text(value: str) -> str:
     """A string that can be stored: Python strings from the embedded client may hold lone
-    surrogates, which have no UTF-8 form (JSON from the wire never does)."""
+    surrogates, which have no UTF-8 form (JSON from the wire never does), and map keys
+    from it need not be strings at all."""
+    if type(value) is not str:
+        raise serialization("Unexpected value type in payload")
     if not value.isascii():
         try:
             value.encode("utf-8")
@@ -169,11 +172,13 @@ class _Loader:
             elements = _list(data)
             if depth >= MAX_CONTAINER_DEPTH:
                 note(validation(NESTING_TOO_DEEP))
+                return {"L": elements}  # refused anyway: no need to walk (or recurse) deeper
             return {"L": [self.value(e, depth + 1) for e in elements]}
         # tag == "M"
         entries = _map(data)
         if depth >= MAX_CONTAINER_DEPTH:
             note(validation(NESTING_TOO_DEEP))
+            return {"M": entries}
         return {"M": {_text(k): self.value(v, depth + 1) for k, v in entries.items() if v is not None}}
 
 

@@ -20,6 +20,7 @@ from storage.store import Store
 
 DEFAULT_REGION: Final = "us-east-1"
 DEFAULT_ACCOUNT: Final = "000000000000"
+MAX_CACHED_REGIONS: Final = 64
 
 Clock = Callable[[], float]
 
@@ -62,11 +63,13 @@ class Engine:
         self.closed = False
 
     def context(self, region: str = DEFAULT_REGION) -> Context:
-        """The (cached) request context for a region."""
+        """The request context for a region (cached, for a bounded number of regions)."""
         ctx = self._contexts.get(region)
         if ctx is None:
+            ctx = Context(self, region)
             with self._lock:
-                ctx = self._contexts.setdefault(region, Context(self, region))
+                if len(self._contexts) < MAX_CACHED_REGIONS:
+                    ctx = self._contexts.setdefault(region, ctx)
         return ctx
 
     def close(self) -> None:

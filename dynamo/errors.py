@@ -13,7 +13,7 @@ import logging
 from typing import Any, Final
 
 from expressions.errors import ExpressionError, UpdateError
-from storage.errors import InvalidValue, StorageError
+from storage.errors import InvalidValue, StorageError, TooManyDatabases
 
 log = logging.getLogger("dynamo")
 
@@ -150,6 +150,8 @@ def translate(exc: BaseException) -> DynamoError:
         return validation(exc.message)
     if isinstance(exc, ExpressionError):
         return validation(exc.message, envelope=exc.envelope)
+    if isinstance(exc, TooManyDatabases):
+        return limit_exceeded(f"Subscriber limit exceeded: {exc}")
     if isinstance(exc, StorageError):
         log.error("storage error: %s", exc, exc_info=exc)
         return internal_error()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import logging
+import re
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final
@@ -26,6 +27,8 @@ from dynamo.shapes import JSON
 log = logging.getLogger("dynamo.http")
 
 MAX_BODY: Final = 16 * 1024 * 1024
+# Region names (any, as local tools use "local" or "localhost"; but not empty or arbitrary).
+_REGION: Final = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 GZIP_THRESHOLD: Final = 4096
 TARGET_PREFIX: Final = "DynamoDB_20120810."
 JSON_TYPES: Final = ("application/x-amz-json-1.0", "application/json")
@@ -100,7 +103,12 @@ def credential_region(headers: dict[str, str], query: dict[str, list[str]]) -> s
             "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, "
             f"got '{credential}'",
         )
-    return pieces[2]
+    region = pieces[2]
+    if not _REGION.fullmatch(region):
+        raise _auth_error(
+            "InvalidSignatureException", f"Credential should be scoped to a valid region, not '{region}'. "
+        )
+    return region
 
 
 class App:
@@ -162,7 +170,11 @@ class App:
         response_type = (
             b"application/json" if content_type == "application/json" else b"application/x-amz-json-1.0"
         )
-        status, document = await self._serve(scope, headers, body)
+        try:
+            status, document = await self._serve(scope, headers, body)
+        except TooLarge:
+            await _send(send, 413, b"", None, extra)
+            return
         payload = b"" if document is None else wire.dumps(document)
         if len(payload) > GZIP_THRESHOLD and "gzip" in headers.get("accept-encoding", ""):
             payload = gzip.compress(payload, compresslevel=5)
@@ -175,10 +187,7 @@ class App:
         """Run one request; return (status, JSON document or None for an empty body)."""
         try:
             if headers.get("content-encoding", "").strip().lower() == "gzip":
-                try:
-                    body = gzip.decompress(body)
-                except (OSError, EOFError, zlib.error):
-                    raise serialization() from None
+                body = _gunzip(body)
             request = None
             if body:
                 try:
@@ -205,10 +214,30 @@ class App:
             return 200, result
         except DynamoError as exc:
             return exc.status, exc.body()
+        except TooLarge:
+            raise
         except Exception:  # the server never dies from a request
             log.exception("unexpected error serving %s", headers.get("x-amz-target"))
             error = internal_error()
             return error.status, error.body()
+
+
+class TooLarge(Exception):
+    """A request body over 16 MiB once decompressed."""
+
+
+def _gunzip(body: bytes) -> bytes:
+    """Decompress a gzip request body, refusing to inflate it past the 16 MiB limit."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        data = inflater.decompress(body, MAX_BODY + 1)
+    except zlib.error:
+        raise serialization() from None
+    if len(data) > MAX_BODY or inflater.unconsumed_tail:
+        raise TooLarge()
+    if not inflater.eof:
+        raise serialization()
+    return data
 
 
 async def _read_body(receive: Any) -> bytes | None:

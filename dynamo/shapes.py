@@ -44,7 +44,10 @@ def _json_kind(value: Any) -> str:
         return "NUMBER_VALUE"
     if isinstance(value, float):
         return "DECIMAL_VALUE"
-    return "STRING_VALUE"
+    if isinstance(value, str):
+        return "STRING_VALUE"
+    # Not a JSON value at all (the embedded client with parameter validation off).
+    raise serialization("Unexpected value type in payload")
 
 
 class Errors:
@@ -293,12 +296,10 @@ class List(Shape):
         *,
         min_len: int | None = None,
         max_len: int | None = None,
-        not_null_members: bool = False,
     ) -> None:
         self.member = member
         self.min_len = min_len
         self.max_len = max_len
-        self.not_null_members = not_null_members
 
     def load(self, value: Any, path: str, errors: Errors, mode: str) -> Any:
         if not isinstance(value, list | tuple):
@@ -306,14 +307,15 @@ class List(Shape):
                 raise serialization(_STRUCT_OR_MAP)
             raise serialization("Unexpected field type")
         member = self.member
-        out: list[Any] = []
+        loaded: list[Any] = []
         for i, element in enumerate(value):
             if element is None:
-                out.append(None)
+                errors.add(None, f"{path}.{i + 1}.member", "Member must not be null")
+                loaded.append(None)  # counted and shown as null, never passed on
                 continue
-            out.append(member.load(element, f"{path}.{i + 1}.member", errors, mode))
-        self.constrain(out, path, errors)
-        return out
+            loaded.append(member.load(element, f"{path}.{i + 1}.member", errors, mode))
+        self.constrain(loaded, path, errors)
+        return [element for element in loaded if element is not None]
 
     def constrain(self, value: list[Any], path: str, errors: Errors) -> None:
         if self.min_len is not None and len(value) < self.min_len:
@@ -328,7 +330,8 @@ class List(Shape):
             )
 
     def java_repr(self, value: Any) -> Any:
-        return Rendered("[" + ", ".join(render(self.member.java_repr(v)) for v in value) + "]")
+        shown = ("null" if v is None else render(self.member.java_repr(v)) for v in value)
+        return Rendered("[" + ", ".join(shown) + "]")
 
 
 class Map(Shape):
@@ -352,6 +355,8 @@ class Map(Shape):
         shape = self.value
         out = {}
         for key, element in value.items():
+            if not isinstance(key, str):
+                raise serialization("Unexpected value type in payload")
             if element is None:
                 continue
             out[key] = shape.load(element, f"{path}.{key}.member", errors, mode)
@@ -404,14 +409,13 @@ class Struct(Shape):
             )
         prefix = f"{path}." if path else ""
         out: dict[str, Any] = {}
-        members = self.members
-        for key, element in value.items():
-            member = members.get(key)
-            if member is None or element is None:
-                continue  # unknown members are dropped; null means absent
-            out[key] = member.shape.load(element, prefix + member.path, errors, mode)
-        for key, member in members.items():
-            if member.not_null and key not in out:
+        # Members are checked in declared order (DynamoDB's), whatever the client's order;
+        # unknown members are dropped and null means absent.
+        for key, member in self.members.items():
+            element = value.get(key)
+            if element is not None:
+                out[key] = member.shape.load(element, prefix + member.path, errors, mode)
+            elif member.not_null:
                 errors.add(None, prefix + member.path, "Member must not be null")
         return out
 

@@ -122,10 +122,14 @@ class WriteTxn(ReadTxn):
         return handle
 
     def drop_db(self, name: bytes) -> None:
+        """Empty a named database now; its name and handle are retired after commit.
+
+        Deleting the database inside this transaction would close its handle at once,
+        under readers still using it and even if this transaction then aborts.
+        """
         handle = self.db(name)
         if handle is not None:
-            self.txn.drop(handle, delete=True)
-            self._created.pop(name, None)
+            self.txn.drop(handle, delete=False)
             self._dropped.append(name)
 
     def put(self, db: Any, key: bytes, value: bytes) -> None:
@@ -138,11 +142,20 @@ class WriteTxn(ReadTxn):
         """Run ``callback`` once this transaction has committed (never if it aborts)."""
         self._after_commit.append(callback)
 
+    def open_databases(self) -> int:
+        """Named databases open in this process, including ones this transaction created."""
+        return len(self._env._handles) + len(self._created)
+
 
 class _Reading:
-    """``with env.read() as txn``: a plain class, as this is on every read's path."""
+    """``with env.read() as txn``: a plain class, as this is on every read's path.
 
-    __slots__ = ("_env", "_txn")
+    On exit the LMDB transaction is aborted *and* dropped from the wrapper: an aborted
+    read transaction keeps its reader slot for as long as the Python object lives, and
+    wrappers can outlive the block (in a traceback, say), which would exhaust the slots.
+    """
+
+    __slots__ = ("_env", "_wrapper")
 
     def __init__(self, env: Environment) -> None:
         self._env = env
@@ -151,14 +164,17 @@ class _Reading:
         env = self._env
         env._gate.enter()
         try:
-            self._txn = env._begin(write=False)
+            self._wrapper = ReadTxn(env, env._begin(write=False))
         except BaseException:
             env._gate.leave()
             raise
-        return ReadTxn(env, self._txn)
+        return self._wrapper
 
     def __exit__(self, *exc_info: object) -> None:
-        self._txn.abort()
+        wrapper = self._wrapper
+        txn, wrapper.txn = wrapper.txn, None
+        txn.abort()
+        del txn, self._wrapper
         self._env._gate.leave()
 
 
@@ -224,11 +240,46 @@ class Environment:
                     self._grow()
                     continue
                 self._handles.update(wtxn._created)
-                for name in wtxn._dropped:
-                    self._handles.pop(name, None)
+                if wtxn._dropped:
+                    self._retire(wtxn._dropped)
                 for callback in wtxn._after_commit:
                     callback()
                 return result
+
+    def _retire(self, names: list[bytes]) -> None:
+        """Delete emptied databases and close their handles, with no transaction open here
+        (closing a handle under a reader is not allowed). Called with the write lock held."""
+        with self._gate.exclusive():
+            txn = self._env.begin(write=True)
+            try:
+                for name in names:
+                    handle = self._handles.pop(name, None)
+                    if handle is None and txn.get(name) is not None:
+                        handle = self._env.open_db(name, txn=txn, create=False)
+                    if handle is not None:
+                        txn.drop(handle, delete=True)
+                txn.commit()
+            except BaseException:
+                txn.abort()
+                raise
+
+    def purge(self, keep: Callable[[bytes], bool]) -> None:
+        """Delete every named database for which ``keep(name)`` is false.
+
+        For start-up only (no other transaction of this process open): clears databases a
+        crash left between a delete's commit and their retirement.
+        """
+        with self._write_lock:
+            txn = self._env.begin(write=True)
+            try:
+                doomed = [bytes(key) for key, _ in txn.cursor() if not keep(bytes(key))]
+                for name in doomed:
+                    handle = self._handles.pop(name, None) or self._env.open_db(name, txn=txn, create=False)
+                    txn.drop(handle, delete=True)
+                txn.commit()
+            except BaseException:
+                txn.abort()
+                raise
 
     def _begin(self, *, write: bool) -> Any:
         try:
@@ -281,7 +332,7 @@ class Environment:
         if not names:
             return
         with self._write_lock, self._open_lock, self._gate_entered():
-            opener = self._env.begin(write=True)
+            opener = self._begin(write=True)
             try:
                 opened = {}
                 for name in names:

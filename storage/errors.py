@@ -18,5 +18,9 @@ class InvalidValue(StorageError):
         self.message = message
 
 
+class TooManyDatabases(StorageError):
+    """Creating this table or index would exceed the environment's ``max_dbs``."""
+
+
 class CorruptStore(StorageError):
     """The data directory holds something this version cannot read."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import msgpack
@@ -36,7 +36,7 @@ from storage.catalog import (
 )
 from storage.env import DEFAULT_MAP_SIZE, DEFAULT_MAX_DBS, Durability, Environment, ReadTxn, WriteTxn
 from storage.env import _Reading as _EnvReading
-from storage.errors import CorruptStore
+from storage.errors import CorruptStore, TooManyDatabases
 from storage.indexes import IndexWrite
 from storage.keycodec import MAX_SORT_PART, PID_SIZE, encode
 from storage.ranges import Position, entries
@@ -47,6 +47,16 @@ T = TypeVar("T")
 TABLE_GROUP = PID_SIZE + MAX_SORT_PART
 INDEX_OVERFLOW = TABLE_GROUP + indexes.TABLE_KEY_DIGEST
 StoredItem = tuple[Item, int]  # (item, size)
+Tables = dict[tuple[str, str], TableDef]
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """A published catalog: every handle it needs was opened before it was published, so
+    it is usable by any transaction that begins afterwards."""
+
+    generation: int
+    tables: Tables
 
 
 class Store:
@@ -62,11 +72,24 @@ class Store:
     ) -> None:
         self.env = Environment(path, durability=durability, map_size=map_size, max_dbs=max_dbs)
         self.path = self.env.path
-        self._tables: dict[tuple[str, str], TableDef] = {}
-        self._generation = -1
+        self.max_dbs = max_dbs
+        self._catalog = Catalog(-1, {})
         self._reload_lock = threading.Lock()
+        self._publish_lock = threading.Lock()
         self.env.write(self._initialise)
+        self._purge_orphans()
         self._reload()
+
+    def _purge_orphans(self) -> None:
+        """Delete table/index databases no catalog record refers to (a crash between a
+        delete's commit and the retirement of its databases leaves them behind)."""
+        with self.env.read() as txn:
+            tables, _ = self._load(txn)
+        wanted = {CATALOG_DB}
+        for table in tables.values():
+            wanted.add(table.db_name)
+            wanted.update(table.index_db_name(ix.name) for ix in table.indexes)
+        self.env.purge(lambda name: name in wanted or not name.startswith((b"t:", b"i:")))
 
     def _initialise(self, txn: WriteTxn) -> None:
         catalog = txn.create_db(CATALOG_DB)
@@ -81,7 +104,7 @@ class Store:
 
     # -- catalog cache ------------------------------------------------------------------
 
-    def _load(self, txn: ReadTxn) -> tuple[dict[tuple[str, str], TableDef], int]:
+    def _load(self, txn: ReadTxn) -> tuple[Tables, int]:
         catalog = txn.db(CATALOG_DB)
         generation = unpack_generation(txn.get(catalog, GENERATION_KEY))
         tables: dict[tuple[str, str], TableDef] = {}
@@ -96,17 +119,25 @@ class Store:
         return tables, generation
 
     def _reload(self) -> None:
-        with self._reload_lock:
+        with self._reload_lock:  # one reload at a time (they would all do the same work)
             with self.env.read() as txn:
                 tables, generation = self._load(txn)
-            names = [t.db_name for t in tables.values()]
-            names += [t.index_db_name(ix.name) for t in tables.values() for ix in t.indexes]
+            if generation <= self._catalog.generation:
+                return  # someone published this (or a newer) catalog meanwhile
             # Handles first: a reader must never see a table whose handle is not open yet.
-            self.env.ensure_handles(names)
-            self._tables, self._generation = tables, generation
+            self.env.ensure_handles(_db_names(tables))
+            self._publish(Catalog(generation, tables))
 
-    def _current(self, txn: ReadTxn) -> bool:
-        return unpack_generation(txn.get(txn.db(CATALOG_DB), GENERATION_KEY)) == self._generation
+    def _publish(self, catalog: Catalog) -> None:
+        # A leaf lock: taken by the writer (holding the write lock) and by reloads (which
+        # may wait for the write lock), so it must never wait for anything itself.
+        with self._publish_lock:
+            if catalog.generation > self._catalog.generation:
+                self._catalog = catalog
+
+    @staticmethod
+    def _generation_of(txn: ReadTxn) -> int:
+        return unpack_generation(txn.get(txn.db(CATALOG_DB), GENERATION_KEY))
 
     # -- views --------------------------------------------------------------------------
 
@@ -118,12 +149,21 @@ class Store:
         """Run ``fn`` in one write transaction; everything it does commits together."""
 
         def run(txn: WriteTxn) -> T:
-            # Another process may have changed the catalog: this transaction then works from
-            # what it reads itself (handles open lazily inside it); readers reload on their own.
-            tables = self._tables if self._current(txn) else self._load(txn)[0]
-            view = WriteView(self, tables, txn)
+            catalog = self._catalog
+            generation = self._generation_of(txn)
+            stale = generation != catalog.generation
+            if stale:
+                # Another process changed the catalog: work from what this transaction reads,
+                # opening every handle in it (shared at commit) so the result can be published.
+                tables, generation = self._load(txn)
+                for name in _db_names(tables):
+                    txn.db(name)
+                catalog = Catalog(generation, tables)
+            view = WriteView(self, catalog.tables, txn)
             result = fn(view)
             view._flush()
+            if stale or view._changed:
+                txn.after_commit(lambda: self._publish(view._catalog_after(catalog)))
             return result
 
         return self.env.write(run)
@@ -145,11 +185,12 @@ class _Reading:
     def __enter__(self) -> ReadView:
         store = self._store
         while True:
+            catalog = store._catalog  # taken before the transaction begins (see Catalog)
             reading = store.env.read()
             txn = reading.__enter__()
-            if store._current(txn):
+            if store._generation_of(txn) == catalog.generation:
                 self._reading = reading
-                return ReadView(store._tables, txn)
+                return ReadView(catalog.tables, txn)
             reading.__exit__(None, None, None)
             store._reload()  # outside the transaction: new tables need their handles first
 
@@ -296,7 +337,7 @@ class ReadView:
 class WriteView(ReadView):
     """Read and write access inside one write transaction."""
 
-    __slots__ = ("_changed", "_collections", "_size_delta", "_store")
+    __slots__ = ("_changed", "_collections", "_generation", "_size_delta", "_store")
 
     _txn: WriteTxn
 
@@ -305,6 +346,7 @@ class WriteView(ReadView):
         self._store = store
         self._size_delta: dict[str, int] = {}
         self._collections: dict[bytes, int] = {}
+        self._generation = -1
         # Tables created, replaced or dropped in this transaction, seen by later reads in it.
         self._changed: dict[tuple[str, str], TableDef | None] = {}
 
@@ -398,6 +440,7 @@ class WriteView(ReadView):
     # -- tables -------------------------------------------------------------------------
 
     def create_table(self, table: TableDef) -> None:
+        self._reserve(1 + len(table.indexes))
         self._txn.create_db(table.db_name)
         for index in table.indexes:
             self._txn.create_db(table.index_db_name(index.name))
@@ -425,6 +468,7 @@ class WriteView(ReadView):
         """Add an index to a table and fill it from the existing items (``accept`` filters
         the items DynamoDB would skip); returns the updated table definition."""
         updated = replace(table, indexes=(*table.indexes, index))
+        self._reserve(1)
         db = self._txn.create_db(table.index_db_name(index.name))
         total = 0
         for key, item, size in self.table_entries(table, None, None):
@@ -460,8 +504,28 @@ class WriteView(ReadView):
 
     def _bump_generation(self) -> None:
         catalog = self._txn.db(CATALOG_DB)
-        generation = unpack_generation(self._txn.get(catalog, GENERATION_KEY)) + 1
-        self._txn.put(catalog, GENERATION_KEY, pack_generation(generation))
-        store = self._store
-        # The in-memory catalog is reloaded lazily by the next transaction that notices.
-        self._txn.after_commit(lambda: setattr(store, "_generation", -1))
+        self._generation = unpack_generation(self._txn.get(catalog, GENERATION_KEY)) + 1
+        self._txn.put(catalog, GENERATION_KEY, pack_generation(self._generation))
+
+    def _catalog_after(self, before: Catalog) -> Catalog:
+        """The catalog this transaction committed (published by the store after commit)."""
+        tables = dict(before.tables)
+        for key, table in self._changed.items():
+            if table is None:
+                tables.pop(key, None)
+            else:
+                tables[key] = table
+        return Catalog(max(self._generation, before.generation), tables)
+
+    def _reserve(self, count: int) -> None:
+        """Refuse a table or index that would not fit in the environment's ``max_dbs``."""
+        if self._txn.open_databases() + count > self._store.max_dbs - 2:
+            raise TooManyDatabases(
+                f"this data directory holds at most {self._store.max_dbs - 2} tables and indexes (max_dbs)"
+            )
+
+
+def _db_names(tables: Tables) -> list[bytes]:
+    names = [t.db_name for t in tables.values()]
+    names += [t.index_db_name(ix.name) for t in tables.values() for ix in t.indexes]
+    return names

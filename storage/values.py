@@ -76,7 +76,12 @@ def canonical_number(text: str) -> str:
         if text == "":
             raise InvalidValue("The parameter cannot be converted to a numeric value")
         raise InvalidValue(f"The parameter cannot be converted to a numeric value: {text}")
-    value = Decimal(text)  # exact, whatever the length
+    try:
+        value = Decimal(text)  # exact, whatever the length
+    except InvalidOperation:
+        # Only an exponent beyond Decimal's own limits gets here: far out of DynamoDB's range.
+        exponent = text.lower().partition("e")[2]
+        raise InvalidValue(NUMBER_UNDERFLOW if exponent.startswith("-") else NUMBER_OVERFLOW) from None
     if value.is_zero():
         # DynamoDB range-checks zero as written: "0e126" overflows, "0.0e126" does not.
         _check_range(value.adjusted())
@@ -227,7 +232,4 @@ def values_equal(a: AttributeValue, b: AttributeValue) -> bool:
 
 def number_from_python(value: int | float | Decimal) -> str:
     """Canonical DynamoDB number string for a Python number (used by tests and tools)."""
-    try:
-        return canonical_decimal(NUMBER_CONTEXT.create_decimal(str(value)))
-    except InvalidOperation as exc:  # pragma: no cover - str() of a number always parses
-        raise InvalidValue(f"The parameter cannot be converted to a numeric value: {value}") from exc
+    return canonical_number(str(value))

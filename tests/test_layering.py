@@ -20,12 +20,18 @@ RULES: dict[str, tuple[set[str], set[str]]] = {
 
 
 def imports_of(path: Path) -> set[str]:
+    """Absolute names of everything a module imports (relative imports resolved)."""
     names: set[str] = set()
+    package = path.relative_to(ROOT).with_suffix("").parts[:-1]
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                names.add(".".join([*base, node.module] if node.module else base))
+            elif node.module:
+                names.add(node.module)
     return names
 
 

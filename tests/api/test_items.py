@@ -90,7 +90,9 @@ def test_delete_missing_item(client: Any, table: str) -> None:
 
 
 def test_delete_return_values_checked_after_table(client: Any, table: str) -> None:
-    # DeleteItem rejects ReturnValues other than NONE/ALL_OLD with a two-value enum message.
+    # DeleteItem checks ReturnValues after finding the table, with a two-value enum message.
+    with raises("ResourceNotFoundException", "Requested resource not found"):
+        client.delete_item(TableName=unique(), Key={"pk": {"S": key()}}, ReturnValues="ALL_NEW")
     with raises(
         "ValidationException",
         "1 validation error detected: Value 'ALL_NEW' at 'returnValues' failed to satisfy constraint: Member must "

@@ -300,3 +300,74 @@ def test_binary_values_are_base64_on_the_wire(raw: Raw) -> None:
     _, _, body = raw.call("GetItem", {"TableName": name, "Key": {"pk": {"B": "AAEC"}}})
     assert body == {"Item": {"pk": {"B": "AAEC"}, "bs": {"BS": ["/w=="]}}}
     raw.call("DeleteTable", {"TableName": name})
+
+
+def test_gzip_bomb_is_refused(raw: Raw) -> None:
+    # A gzip body is limited to 16 MiB once decompressed, not just as sent.
+    bomb = gzip.compress(b"{" + b" " * (17 * 1024 * 1024) + b"}")
+    status, _, _ = raw.request(
+        "POST",
+        bomb,
+        {
+            "Content-Type": "application/x-amz-json-1.0",
+            "Content-Encoding": "gzip",
+            "X-Amz-Target": "DynamoDB_20120810.ListTables",
+            "X-Amz-Date": "20261128T000000Z",
+            "Authorization": AUTH.format(region="us-east-1"),
+        },
+    )
+    assert status == 413
+
+
+def test_chunked_body_over_16_mib(server_url: str) -> None:
+    # The 16 MiB limit also holds for chunked bodies without a Content-Length.
+    parsed = urlparse(server_url)
+    connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60)
+    chunks = (b"x" * (1024 * 1024) for _ in range(17))
+    connection.request(
+        "POST", "/", body=chunks, headers={"Content-Type": "application/x-amz-json-1.0"}, encode_chunked=True
+    )
+    assert connection.getresponse().status == 413
+    connection.close()
+
+
+def test_constraint_errors_in_declared_order(raw: Raw) -> None:
+    # Constraint errors are listed in DynamoDB's member order, whatever the order in the request.
+    _status, _, body = raw.call("ListTables", {"ExclusiveStartTableName": "a;", "Limit": 500})
+    assert body["message"].startswith("3 validation errors detected: Value '500' at 'limit'")
+
+
+def test_null_list_members(raw: Raw) -> None:
+    # A null inside a list is a "must not be null" constraint error at that member's path.
+    status, _, body = raw.call(
+        "CreateTable",
+        {
+            "TableName": "abc",
+            "KeySchema": [None],
+            "AttributeDefinitions": [None],
+            "BillingMode": "PAY_PER_REQUEST",
+        },
+    )
+    assert status == 400
+    assert body["message"] == (
+        "2 validation errors detected: Value null at 'attributeDefinitions.1.member' failed to satisfy constraint: "
+        "Member must not be null; Value null at 'keySchema.1.member' failed to satisfy constraint: Member must not be null"
+    )
+
+
+def test_invalid_region(raw: Raw) -> None:
+    # The credential scope must name a plausible region.
+    _status, _, body = raw.call("ListTables", {}, region="NOT_A_REGION")
+    assert body == {
+        "__type": "com.amazon.coral.service#InvalidSignatureException",
+        "message": "Credential should be scoped to a valid region, not 'NOT_A_REGION'. ",
+    }
+
+
+def test_deep_nesting_is_a_validation_error(raw: Raw) -> None:
+    # Values nested far past the limit are refused with the nesting message, not a crash.
+    levels = 480  # ~960 JSON levels: under orjson's limit, far over DynamoDB's
+    deep = '{"L":[' * levels + '{"S":"leaf"}' + "]}" * levels
+    body_text = '{"TableName":"abc","Item":{"pk":{"S":"a"},"deep":' + deep + "}}"
+    status, _, body = raw.call("PutItem", body_text)
+    assert status == 400 and "Nesting Levels have exceeded supported limits" in body["message"]

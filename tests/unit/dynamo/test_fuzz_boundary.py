@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pytest
@@ -80,3 +81,80 @@ def test_random_items(engine: Engine, request: Any, mode: str) -> None:
 def test_random_documents(engine: Engine, document: Any) -> None:
     # Any JSON document as a request body is handled.
     _only_client_errors(engine, "GetItem", document, JSON)
+
+
+VALID = {
+    "CreateTable": {
+        "TableName": "fuzz-create",
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        "AttributeDefinitions": [
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "N"},
+            {"AttributeName": "g", "AttributeType": "S"},
+        ],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": "by-g",
+                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["a", "b"]},
+            }
+        ],
+        "Tags": [{"Key": "k", "Value": "v"}],
+    },
+    "UpdateItem": {
+        "TableName": "fuzz",
+        "Key": {"pk": {"S": "a"}},
+        "UpdateExpression": "SET #a = :v ADD n :one",
+        "ConditionExpression": "attribute_not_exists(x) OR x = :v",
+        "ExpressionAttributeNames": {"#a": "a"},
+        "ExpressionAttributeValues": {
+            ":v": {"M": {"l": {"L": [{"N": "1"}, {"SS": ["x"]}]}}},
+            ":one": {"N": "1"},
+        },
+        "ReturnValues": "UPDATED_NEW",
+    },
+    "Query": {
+        "TableName": "fuzz",
+        "KeyConditionExpression": "pk = :p",
+        "FilterExpression": "size(x) > :n",
+        "ProjectionExpression": "pk, x[0].y",
+        "ExpressionAttributeValues": {":p": {"S": "a"}, ":n": {"N": "1"}},
+        "ExclusiveStartKey": {"pk": {"S": "a"}},
+        "Limit": 5,
+    },
+}
+
+
+def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found += _paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found += _paths(value, (*prefix, i))
+    return found
+
+
+def _replaced(node: Any, path: tuple[Any, ...], value: Any) -> Any:
+    if not path:
+        return value
+    copy = dict(node) if isinstance(node, dict) else list(node)
+    copy[path[0]] = _replaced(node[path[0]], path[1:], value)
+    return copy
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(sorted(VALID)), st.data(), json_values, st.sampled_from([JSON, PYTHON]))
+def test_nested_mutations(engine: Engine, operation: str, data: Any, replacement: Any, mode: str) -> None:
+    # A valid request with any one nested node replaced by arbitrary JSON gets a DynamoDB error, never a 500.
+    request = VALID[operation]
+    path = data.draw(st.sampled_from(_paths(request)[1:]))
+    _only_client_errors(engine, operation, _replaced(request, path, replacement), mode)
+    if operation == "CreateTable":
+        with contextlib.suppress(DynamoError):
+            dispatch.handle(engine.context(), "DeleteTable", {"TableName": "fuzz-create"}, JSON)

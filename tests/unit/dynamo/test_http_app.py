@@ -50,7 +50,9 @@ def call(app: App, target: str, body: bytes) -> tuple[int, dict[str, str], bytes
 @pytest.fixture
 def app() -> Any:
     engine = Engine()
-    yield App(engine)
+    app = App(engine)
+    yield app
+    app._writer.shutdown(wait=True)
     engine.close()
 
 

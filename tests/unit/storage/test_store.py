@@ -164,3 +164,41 @@ def test_digest_collision_reads_as_missing(tmp_path: Path, monkeypatch: pytest.M
         assert view.get_item(table, {"pk": {"S": "b"}, "sk": {"N": "1"}}) is None
         assert view.get_item(table, {"pk": {"S": "a"}, "sk": {"N": "1"}}) is not None
     store.close()
+
+
+def test_durability_modes_set_lmdb_flags(tmp_path: Path) -> None:
+    # strict fsyncs data and meta pages at commit; relaxed skips only the meta-page fsync.
+    strict = Environment(tmp_path / "strict")
+    relaxed = Environment(tmp_path / "relaxed", durability="relaxed")
+    assert strict._env.flags()["sync"] and strict._env.flags()["metasync"]
+    assert relaxed._env.flags()["sync"] and not relaxed._env.flags()["metasync"]
+    strict.close()
+    relaxed.close()
+
+
+def test_orphaned_databases_are_purged(tmp_path: Path) -> None:
+    # Table databases without a catalog record (a crash after a delete's commit) are removed at open.
+    store = Store(tmp_path)
+    store.env.write(lambda txn: txn.create_db(b"t:orphan"))
+    store.close()
+    store = Store(tmp_path)
+    with store.env.read() as txn:
+        names = [bytes(k) for k, _ in txn.txn.cursor()]
+    assert b"t:orphan" not in names and b"catalog" in names
+    store.close()
+
+
+def test_writers_publish_the_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # After a table is created, later writes do not reload the catalog from disk.
+    store = Store(tmp_path)
+    table = make_table()
+    store.write(lambda v: v.create_table(table))
+    loads: list[int] = []
+    original = Store._load
+    monkeypatch.setattr(Store, "_load", lambda self, txn: loads.append(1) or original(self, txn))
+    for i in range(20):
+        store.write(lambda v, i=i: put(v, table, {"pk": {"S": f"k{i}"}, "sk": {"N": "1"}}))
+    with store.read() as view:
+        assert view.item_count(table) == 20
+    assert loads == []
+    store.close()

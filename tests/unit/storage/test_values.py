@@ -154,3 +154,17 @@ def test_compare_scalars() -> None:
     assert compare_scalars("N", "1000", "1e3") == 0
     assert compare_scalars("B", b"\x7f", b"\x80") < 0
     assert compare_scalars("B", b"ab", b"abc") < 0
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("1e9999999999999999999", "overflow"),
+        ("0e9999999999999999999", "overflow"),
+        ("1e-9999999999999999999", "underflow"),
+    ],
+)
+def test_exponents_beyond_decimal(text: str, fragment: str) -> None:
+    # Exponents too large even for Python's Decimal are DynamoDB range errors, not crashes.
+    with pytest.raises(InvalidValue, match=fragment):
+        canonical_number(text)
