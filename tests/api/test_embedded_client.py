@@ -103,3 +103,19 @@ def test_waiters_and_paginators(client: Any) -> None:
     assert client.can_paginate("list_tables")
     pages = list(client.get_paginator("list_tables").paginate())
     assert all("TableNames" in page for page in pages)
+
+
+def test_too_many_tables_is_limit_exceeded() -> None:
+    # Past the data directory's capacity for tables and indexes, CreateTable is LimitExceededException.
+    engine = dynamo.Engine(max_dbs=8)
+    client = dynamo.Client(engine)
+    schema = {
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    with pytest.raises(client.exceptions.LimitExceededException):
+        for i in range(10):
+            client.create_table(TableName=f"many-{i}", **schema)
+    assert len(client.list_tables()["TableNames"]) >= 4
+    engine.close()
