@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from dynamo.errors import DynamoError, invalid_parameters, serialization, validation
-from dynamo.shapes import Errors, Shape, load_blob, load_boolean, load_string
+from dynamo.shapes import Errors, Rendered, Shape, load_blob, load_boolean, load_string, render
 from storage.errors import InvalidValue
 from storage.values import canonical_number
 
@@ -185,6 +185,47 @@ class _Loader:
 _TAGS: Final = frozenset({"S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"})
 
 
+# The fields of DynamoDB's Java AttributeValue, in the order its toString prints them
+# (the service model has a few internal types besides the public ones).
+_JAVA_FIELDS: Final = (
+    ("s", "S"),
+    ("n", "N"),
+    ("b", "B"),
+    ("iNT", None),
+    ("dECIMAL", None),
+    ("dOUBLE", None),
+    ("sS", "SS"),
+    ("nS", "NS"),
+    ("bS", "BS"),
+    ("iNTSET", None),
+    ("dECIMALSET", None),
+    ("dOUBLESET", None),
+    ("m", "M"),
+    ("l", "L"),
+    ("nULL", "NULL"),
+    ("bOOL", "BOOL"),
+)
+
+
+def java_value(value: dict[str, Any]) -> Rendered:
+    """An attribute value as DynamoDB echoes it in constraint messages."""
+    parts = []
+    for field, tag in _JAVA_FIELDS:
+        data = value.get(tag) if tag is not None else None
+        if tag == "M" and data is not None:
+            shown = render(java_item(data))
+        elif tag == "L" and data is not None:
+            shown = render([java_value(v) for v in data])
+        else:
+            shown = render(data)
+        parts.append(f"{field}={shown}")
+    return Rendered(f"AttributeValue({', '.join(parts)})")
+
+
+def java_item(item: dict[str, Any]) -> dict[str, Rendered]:
+    return {name: java_value(value) for name, value in item.items()}
+
+
 class AttributeValueShape(Shape):
     """A single ``AttributeValue`` (a value struct in DynamoDB's model)."""
 
@@ -192,6 +233,9 @@ class AttributeValueShape(Shape):
 
     def load(self, value: Any, path: str, errors: Errors, mode: str) -> Any:
         return _Loader(errors, mode).value(value, 0)
+
+    def java_repr(self, value: Any) -> Any:
+        return java_value(value)
 
 
 class AttributeMapShape(Shape):
@@ -220,3 +264,6 @@ class AttributeMapShape(Shape):
             if local.semantic is not None:
                 errors.note(self.wrap(name, local.semantic))
         return out
+
+    def java_repr(self, value: Any) -> Any:
+        return java_item(value)

@@ -67,22 +67,49 @@ class Capacity:
     def total(self) -> float:
         return self.units + sum(self.global_indexes.values()) + sum(self.local_indexes.values())
 
-    def render(self, mode: str | None) -> dict[str, Any] | None:
-        """The ConsumedCapacity entry for ReturnConsumedCapacity ``mode`` (None if not asked)."""
+    def render(self, mode: str | None, kind: str | None = None) -> dict[str, Any] | None:
+        """The ConsumedCapacity entry for ReturnConsumedCapacity ``mode`` (None if not asked).
+
+        Transactions also say what kind of units they consumed: ``kind`` "Read" or "Write"
+        adds ``ReadCapacityUnits`` or ``WriteCapacityUnits`` beside every ``CapacityUnits``.
+        """
         if mode is None or mode == "NONE":
             return None
-        report: dict[str, Any] = {"TableName": self.table, "CapacityUnits": self.total}
+        field = None if kind is None else f"{kind}CapacityUnits"
+
+        def units(value: float) -> dict[str, float]:
+            return {"CapacityUnits": value} if field is None else {"CapacityUnits": value, field: value}
+
+        report: dict[str, Any] = {"TableName": self.table, **units(self.total)}
         if mode == "INDEXES":
-            report["Table"] = {"CapacityUnits": self.units}
+            report["Table"] = units(self.units)
             if self.global_indexes:
-                report["GlobalSecondaryIndexes"] = {
-                    n: {"CapacityUnits": u} for n, u in self.global_indexes.items()
-                }
+                report["GlobalSecondaryIndexes"] = {n: units(u) for n, u in self.global_indexes.items()}
             if self.local_indexes:
-                report["LocalSecondaryIndexes"] = {
-                    n: {"CapacityUnits": u} for n, u in self.local_indexes.items()
-                }
+                report["LocalSecondaryIndexes"] = {n: units(u) for n, u in self.local_indexes.items()}
         return report
+
+
+class Capacities:
+    """Consumed capacity of a multi-table request (batches, transactions): one entry per
+    table, in the order the request first names them."""
+
+    __slots__ = ("by_table",)
+
+    def __init__(self) -> None:
+        self.by_table: dict[str, Capacity] = {}
+
+    def of(self, key: str, table: str) -> Capacity:
+        """The entry of the table the request calls ``key`` (a name or ARN) and is ``table``."""
+        capacity = self.by_table.get(key)
+        if capacity is None:
+            capacity = self.by_table[key] = Capacity(table)
+        return capacity
+
+    def render(self, mode: str | None, kind: str | None = None) -> list[dict[str, Any]] | None:
+        if mode is None or mode == "NONE":
+            return None
+        return [report for c in self.by_table.values() if (report := c.render(mode, kind)) is not None]
 
 
 def consumed(mode: str | None, table: str, units: float) -> dict[str, Any] | None:

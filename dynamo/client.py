@@ -23,6 +23,7 @@ parser from the wire document, so it is exactly what boto3 would return.
 from __future__ import annotations
 
 import re
+import uuid
 from functools import cache
 from typing import Any
 
@@ -113,6 +114,9 @@ class Client:
 
     def _call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         model, parse_output = _operation(operation)
+        for member in model.idempotent_members:  # boto3 fills ClientRequestToken in the same way
+            if member not in params:
+                params[member] = str(uuid.uuid4())
         if self._validate and model.input_shape is not None:
             validate_parameters(params, model.input_shape)  # raises ParamValidationError, as boto3
         request_id = wire.request_id()

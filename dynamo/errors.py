@@ -68,6 +68,8 @@ class DynamoError(Exception):
     def body(self) -> dict[str, Any]:
         """The JSON error document."""
         doc: dict[str, Any] = {"__type": self.type}
+        if self.code == "TransactionCanceledException":
+            doc.update(self.extra)  # DynamoDB sends CancellationReasons before the message
         if self.message is not None:
             doc["Message" if self.code in _CAPITAL_MESSAGE else "message"] = self.message
         doc.update(self.extra)

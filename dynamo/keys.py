@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from dynamo.errors import invalid_parameters, key_mismatch, validation
+from dynamo.errors import DynamoError, invalid_parameters, key_mismatch, validation
 from storage.catalog import IndexDef, KeyAttribute, KeySchema, TableDef
 from storage.values import B, Item, type_of
 
@@ -14,15 +14,32 @@ HASH_TOO_BIG: Final = "Size of hashkey has exceeded the maximum size limit of204
 RANGE_TOO_BIG: Final = "Aggregated size of all range keys has exceeded the size limit of 1024 bytes"
 
 
+def _empty_key(attr: KeyAttribute) -> DynamoError:
+    kind = "binary" if attr.type == B else "string"
+    return validation(
+        "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain "
+        f"an empty {kind} value. Key: {attr.name}"
+    )
+
+
+def _empty_index_key(index: IndexDef, attr: KeyAttribute) -> DynamoError:
+    return validation(
+        "One or more parameter values are not valid. A value specified for a secondary index key is "
+        "not supported. The AttributeValue for a key attribute cannot contain an empty string value. "
+        f"IndexName: {index.name}, IndexKey: {attr.name}"
+    )
+
+
+def _is_empty(attr: KeyAttribute, value: dict[str, object] | None) -> bool:
+    """Whether ``value`` is an empty string or binary of the attribute's type."""
+    return value is not None and attr.type != "N" and value.get(attr.type) in ("", b"")
+
+
 def _check_value(attr: KeyAttribute, payload: str | bytes, is_hash: bool) -> None:
     if attr.type == "N":
         return
     if not payload:
-        kind = "binary" if attr.type == B else "string"
-        raise validation(
-            "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain "
-            f"an empty {kind} value. Key: {attr.name}"
-        )
+        raise _empty_key(attr)
     size = len(payload) if isinstance(payload, bytes) else len(payload.encode("utf-8"))
     if is_hash and size > MAX_HASH_KEY:
         raise invalid_parameters(HASH_TOO_BIG)
@@ -86,12 +103,23 @@ def check_index_keys(table: TableDef, item: Item, *, by_update: bool = False) ->
                         "secondary index key to a value that is not supported. The AttributeValue for a key "
                         "attribute cannot contain an empty string value."
                     )
-                raise validation(
-                    "One or more parameter values are not valid. A value specified for a secondary index key is "
-                    "not supported. The AttributeValue for a key attribute cannot contain an empty string value. "
-                    f"IndexName: {index.name}, IndexKey: {attr.name}"
-                )
+                raise _empty_index_key(index, attr)
             _check_value(attr, payload, i == 0)
+
+
+def check_no_empty_keys(table: TableDef, item: Item, *, index_keys: bool) -> None:
+    """Refuse empty string or binary key values (of ``item``, a whole item or a ``Key``).
+
+    Transactions check this for the whole request before looking at any action's data.
+    """
+    for attr in table.key_schema.attributes:
+        if _is_empty(attr, item.get(attr.name)):
+            raise _empty_key(attr)
+    if index_keys:
+        for index in sorted(table.indexes, key=lambda ix: ix.name):
+            for attr in index.key_schema.attributes:
+                if attr.name not in table.key_schema.names and _is_empty(attr, item.get(attr.name)):
+                    raise _empty_index_key(index, attr)
 
 
 def index_keys_acceptable(table: TableDef, index: IndexDef, item: Item) -> bool:

@@ -63,11 +63,21 @@ class TableName(String):
                 errors.add(value, path, "Member must have length less than or equal to 255")
 
 
-def data_table_name() -> Member:
-    """``TableName`` of item operations: a name or ARN, 1-1024 characters."""
-    return Member(
-        TableName(min_len=1, rules=("min", "pattern", "max"), pattern_if_empty=False), required=True
-    )
+def valid_table_name(value: str) -> bool:
+    """A table name, or a table ARN, that passes every constraint on a ``TableName``."""
+    if value.startswith("arn:"):
+        return len(value) <= 1024
+    return 3 <= len(value) <= 255 and _NAME.fullmatch(value) is not None
+
+
+def data_table_name(*, nested: bool = False) -> Member:
+    """``TableName`` of item operations: a name or ARN, 1-1024 characters.
+
+    Inside a transaction's actions (``nested``) a missing name is a "must not be null"
+    constraint violation rather than a missing top-level parameter.
+    """
+    shape = TableName(min_len=1, rules=("min", "pattern", "max"), pattern_if_empty=False)
+    return Member(shape, not_null=True) if nested else Member(shape, required=True)
 
 
 def control_table_name() -> Member:

@@ -69,3 +69,8 @@ def apply(view: WriteView, table: TableDef, key_item: Item, mutate: Mutation) ->
         if collection_size > MAX_ITEM_COLLECTION and new is not None and new[1] > (old[1] if old else 0):
             raise DynamoError("ItemCollectionSizeLimitExceededException", "Collection size exceeded.")
     return Change(table, key, old, new, index_writes, collection_size)
+
+
+def replace_with(new: StoredItem | None) -> Mutation:
+    """A mutation that writes ``new`` (None: deletes) whatever the old item was."""
+    return lambda old: new

@@ -72,6 +72,10 @@ class Errors:
         shown = "Value null" if value is None else f"Value '{render(value)}'"
         self.items.append(f"{shown} at '{path}' failed to satisfy constraint: {rule}")
 
+    def add_unvalued(self, path: str, rule: str) -> None:
+        """A violation in the newer wording that does not echo the value."""
+        self.items.append(f"Value at '{path}' failed to satisfy constraint: {rule}")
+
     def raise_if_any(self) -> None:
         if self.items:
             raise constraint_error(self.items)

@@ -1,5 +1,9 @@
-"""What PutItem, UpdateItem and DeleteItem share around the write path: the condition
-check (inside the write transaction) and the response (ReturnValues, capacity)."""
+"""What every item write shares around the write path: the condition check (inside the
+write transaction), the item an update makes, and the response (ReturnValues, capacity).
+
+PutItem, UpdateItem and DeleteItem use all of it; batch writes and transactions use the
+same checks and item computations, so an action behaves exactly like its single-item call.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,18 @@ from collections.abc import Callable
 from typing import Any
 
 from dynamo.capacity import Capacity, write_units
-from dynamo.errors import conditional_check_failed
+from dynamo.errors import conditional_check_failed, invalid_parameters, validation
+from dynamo.keys import check_index_keys
 from dynamo.rmw import Change
-from expressions import Condition, compile_condition, project, touched_paths
+from expressions import Condition, apply_update, compile_condition, project, touched_paths
 from expressions.ast import Update
-from storage.values import Item
+from storage.catalog import TableDef
+from storage.store import StoredItem
+from storage.values import MAX_ITEM_SIZE, Item, item_size
 
 GIGABYTE = 1024**3
+UPDATE_TOO_LARGE = "Item size to update has exceeded the maximum allowed size"
+NOT_SCALAR = "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: "
 
 
 def condition_guard(
@@ -30,6 +39,41 @@ def condition_guard(
             raise conditional_check_failed(old if with_item and old is not None else None)
 
     return check
+
+
+def check_key_paths(update: Update, table: TableDef) -> None:
+    """Table key attributes cannot be updated; no key attribute can be reached into."""
+    keys = table.key_schema.names
+    index_keys = {a.name for ix in table.indexes for a in ix.key_schema.attributes}
+    for action in update.actions:
+        first = action.path.elements[0]
+        nested = len(action.path.elements) > 1
+        if first in keys:
+            if not nested:
+                raise invalid_parameters(
+                    f"Cannot update attribute {first}. This attribute is part of the key"
+                )
+            raise validation(f"{NOT_SCALAR}Key: {first}")
+        if first in index_keys and nested:
+            raise validation(f"{NOT_SCALAR}IndexKey: {first}")
+
+
+def updated_item(table: TableDef, update: Update | None, old: Item | None, key: Item) -> StoredItem | None:
+    """The item an update makes of ``old``: None if it is absent and stays absent (an
+    update that only removes creates nothing); without an update expression, the item is
+    (created as) just its key. The result must fit in 400 KB and keep valid index keys.
+    """
+    if update is None:
+        new: Item | None = dict(old) if old is not None else dict(key)
+    else:
+        new = apply_update(update, old, key)
+    if new is None:
+        return None
+    size = item_size(new)
+    if size > MAX_ITEM_SIZE:
+        raise validation(UPDATE_TOO_LARGE)
+    check_index_keys(table, new, by_update=True)
+    return new, size
 
 
 def response(

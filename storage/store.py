@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import msgpack
 
-from storage import indexes, items
+from storage import expiring, indexes, items
 from storage.catalog import (
     CATALOG_DB,
     FORMAT_KEY,
@@ -93,6 +93,7 @@ class Store:
 
     def _initialise(self, txn: WriteTxn) -> None:
         catalog = txn.create_db(CATALOG_DB)
+        txn.create_db(expiring.EXPIRING_DB)
         raw = txn.get(catalog, FORMAT_KEY)
         if raw is None:
             txn.put(catalog, FORMAT_KEY, msgpack.packb(FORMAT_VERSION))
@@ -365,6 +366,16 @@ class WriteView(ReadView):
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         self._txn.after_commit(callback)
+
+    # -- expiring records (see storage.expiring) ----------------------------------------
+
+    def recall(self, name: bytes, now: float) -> bytes | None:
+        """A short-lived record stored by ``remember`` in this or an earlier transaction."""
+        return expiring.recall(self._txn, name, now)
+
+    def remember(self, name: bytes, value: bytes, expires: float, now: float) -> None:
+        """Store a record until ``expires``; it commits (or not) with this transaction."""
+        expiring.remember(self._txn, name, value, expires, now)
 
     # -- items --------------------------------------------------------------------------
 

@@ -108,6 +108,24 @@ def create_table(
     return name
 
 
+def create_gsi_table(client: Any, *, index: str = "gsi", attribute: tuple[str, str] = ("g", "S")) -> str:
+    """A hash-key table (``pk`` S) with one all-projecting GSI on ``attribute``."""
+    return create_table(
+        client,
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": attribute[0], "AttributeType": attribute[1]},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": index,
+                "KeySchema": [{"AttributeName": attribute[0], "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    )
+
+
 @contextmanager
 def raises(code: str, message: str | None = None, *, startswith: str | None = None) -> Iterator[Any]:
     """Expect a ClientError with this error code (and exact message, if given)."""

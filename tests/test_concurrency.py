@@ -3,6 +3,7 @@ writes and map growth complete promptly under concurrent reads."""
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from pathlib import Path
@@ -13,6 +14,7 @@ from botocore.exceptions import ClientError
 
 import dynamo
 from dynamo.engine import Engine
+from tests.helpers import boto_client, running_server
 
 KEY = [{"AttributeName": "pk", "KeyType": "HASH"}]
 DEFS = [{"AttributeName": "pk", "AttributeType": "S"}]
@@ -103,3 +105,74 @@ def test_map_grows_under_readers(tmp_path: Path) -> None:
     assert engine.store.env.map_size > 1 << 20 and errors == []
     assert client.describe_table(TableName="grow")["Table"]["ItemCount"] == 400
     engine.close()
+
+
+@pytest.mark.slow
+def test_transactional_transfers_keep_the_total_over_http() -> None:
+    # Concurrent transfers through TransactWriteItems are serializable: the sum of balances never changes.
+    accounts, start = 10, 100
+    with running_server("--in-memory") as (url, _):
+        setup = boto_client(url)
+        setup.create_table(
+            TableName="bank", KeySchema=KEY, AttributeDefinitions=DEFS, BillingMode="PAY_PER_REQUEST"
+        )
+        setup.batch_write_item(
+            RequestItems={
+                "bank": [
+                    {"PutRequest": {"Item": {"pk": {"S": f"a{i}"}, "bal": {"N": str(start)}}}}
+                    for i in range(accounts)
+                ]
+            }
+        )
+        unexpected: list[str] = []
+        outcomes = {"committed": 0, "cancelled": 0}
+        lock = threading.Lock()
+
+        def transfer(seed: int) -> None:
+            rng = random.Random(seed)
+            client = boto_client(url)
+            for _ in range(60):
+                source, target = rng.sample(range(accounts), 2)
+                amount = str(rng.randint(1, 40))
+                try:
+                    client.transact_write_items(
+                        TransactItems=[
+                            {
+                                "Update": {
+                                    "TableName": "bank",
+                                    "Key": {"pk": {"S": f"a{source}"}},
+                                    "UpdateExpression": "SET bal = bal - :x",
+                                    "ConditionExpression": "bal >= :x",
+                                    "ExpressionAttributeValues": {":x": {"N": amount}},
+                                }
+                            },
+                            {
+                                "Update": {
+                                    "TableName": "bank",
+                                    "Key": {"pk": {"S": f"a{target}"}},
+                                    "UpdateExpression": "SET bal = bal + :x",
+                                    "ExpressionAttributeValues": {":x": {"N": amount}},
+                                }
+                            },
+                        ]
+                    )
+                    outcome = "committed"
+                except ClientError as exc:
+                    if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                        with lock:
+                            unexpected.append(exc.response["Error"]["Code"])
+                        continue
+                    outcome = "cancelled"  # insufficient funds: an expected business outcome
+                with lock:
+                    outcomes[outcome] += 1
+
+        threads = [threading.Thread(target=transfer, args=(seed,)) for seed in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        items = setup.scan(TableName="bank", ConsistentRead=True)["Items"]
+        balances = [int(item["bal"]["N"]) for item in items]
+    assert unexpected == []
+    assert outcomes["committed"] > 0
+    assert sum(balances) == accounts * start and min(balances) >= 0

@@ -45,6 +45,10 @@ _MODULES = (
     "tag_resource",
     "untag_resource",
     "list_tags_of_resource",
+    "batch_write_item",
+    "batch_get_item",
+    "transact_write_items",
+    "transact_get_items",
 )
 
 

@@ -7,19 +7,16 @@ from typing import Any
 from dynamo import rmw
 from dynamo.attributes import AttributeMapShape
 from dynamo.engine import Context
-from dynamo.errors import invalid_parameters, validation
 from dynamo.expression_params import Expressions, prepare
-from dynamo.keys import check_index_keys, check_key
+from dynamo.keys import check_key
 from dynamo.operations import Operation
 from dynamo.params import attribute_updates, data_table_name, refuse_unsupported, single_write_members
 from dynamo.shapes import Member, Request, String
 from dynamo.tables import data_table
-from dynamo.writes import condition_guard, response
-from expressions import CONDITION, UPDATE, apply_update
-from expressions.ast import Update
-from storage.catalog import TableDef
+from dynamo.writes import check_key_paths, condition_guard, response, updated_item
+from expressions import CONDITION, UPDATE
 from storage.store import StoredItem, WriteView
-from storage.values import MAX_ITEM_SIZE, Item, item_size
+from storage.values import Item
 
 REQUEST = Request(
     "UpdateItemInput",
@@ -35,30 +32,6 @@ EXPRESSIONS = Expressions(
     {"UpdateExpression": UPDATE, "ConditionExpression": CONDITION},
     legacy=("AttributeUpdates", "Expected", "ConditionalOperator"),
 )
-UPDATE_TOO_LARGE = "Item size to update has exceeded the maximum allowed size"
-
-
-def check_key_paths(update: Update, table: TableDef) -> None:
-    """Table key attributes cannot be updated; no key attribute can be reached into."""
-    keys = table.key_schema.names
-    index_keys = {a.name for ix in table.indexes for a in ix.key_schema.attributes}
-    for action in update.actions:
-        first = action.path.elements[0]
-        nested = len(action.path.elements) > 1
-        if first in keys:
-            if not nested:
-                raise invalid_parameters(
-                    f"Cannot update attribute {first}. This attribute is part of the key"
-                )
-            raise validation(
-                "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: "
-                f"Key: {first}"
-            )
-        if first in index_keys and nested:
-            raise validation(
-                "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: "
-                f"IndexKey: {first}"
-            )
 
 
 def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
@@ -77,17 +50,7 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
 
         def mutate(old: Item | None) -> StoredItem | None:
             guard(old)
-            if update is None:  # no update at all: the item is (created as) just its key
-                new: Item | None = dict(old) if old is not None else dict(key)
-            else:
-                new = apply_update(update, old, key)
-            if new is None:
-                return None
-            size = item_size(new)
-            if size > MAX_ITEM_SIZE:
-                raise validation(UPDATE_TOO_LARGE)
-            check_index_keys(table, new, by_update=True)
-            return new, size
+            return updated_item(table, update, old, key)
 
         return rmw.apply(view, table, key, mutate)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import dynamo
-from tests.helpers import create_table, raises
+from tests.helpers import create_gsi_table, create_table, raises
 
 N = lambda n: {"N": str(n)}  # noqa: E731
 S = lambda s: {"S": s}  # noqa: E731
@@ -58,20 +58,7 @@ def test_create_gsi_backfills(client: Any) -> None:
 
 def test_delete_gsi(client: Any) -> None:
     # A deleted GSI disappears, and its key attribute may then hold any type.
-    name = create_table(
-        client,
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "g", "AttributeType": "S"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "by-g",
-                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-    )
+    name = create_gsi_table(client, index="by-g")
     client.update_table(TableName=name, GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "by-g"}}])
     table = client.describe_table(TableName=name)["Table"]
     assert "GlobalSecondaryIndexes" not in table

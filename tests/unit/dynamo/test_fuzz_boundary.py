@@ -126,6 +126,70 @@ VALID = {
         "ExclusiveStartKey": {"pk": {"S": "a"}},
         "Limit": 5,
     },
+    "BatchWriteItem": {
+        "RequestItems": {
+            "fuzz": [
+                {"PutRequest": {"Item": {"pk": {"S": "b"}, "l": {"L": [{"N": "1"}]}}}},
+                {"DeleteRequest": {"Key": {"pk": {"S": "c"}}}},
+            ]
+        },
+        "ReturnConsumedCapacity": "INDEXES",
+        "ReturnItemCollectionMetrics": "SIZE",
+    },
+    "BatchGetItem": {
+        "RequestItems": {
+            "fuzz": {
+                "Keys": [{"pk": {"S": "a"}}, {"pk": {"S": "b"}}],
+                "ProjectionExpression": "#a, x[1]",
+                "ExpressionAttributeNames": {"#a": "a"},
+                "ConsistentRead": True,
+            }
+        },
+        "ReturnConsumedCapacity": "TOTAL",
+    },
+    "TransactWriteItems": {
+        "TransactItems": [
+            {
+                "ConditionCheck": {
+                    "TableName": "fuzz",
+                    "Key": {"pk": {"S": "a"}},
+                    "ConditionExpression": "attribute_exists(pk)",
+                }
+            },
+            {
+                "Put": {
+                    "TableName": "fuzz",
+                    "Item": {"pk": {"S": "b"}, "m": {"M": {}}},
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+            {
+                "Delete": {
+                    "TableName": "fuzz",
+                    "Key": {"pk": {"S": "c"}},
+                    "ConditionExpression": "x <> :v",
+                    "ExpressionAttributeValues": {":v": {"N": "1"}},
+                }
+            },
+            {
+                "Update": {
+                    "TableName": "fuzz",
+                    "Key": {"pk": {"S": "d"}},
+                    "UpdateExpression": "SET #n = :n",
+                    "ExpressionAttributeNames": {"#n": "n"},
+                    "ExpressionAttributeValues": {":n": {"BS": ["AA=="]}},
+                }
+            },
+        ],
+        "ReturnConsumedCapacity": "TOTAL",
+    },
+    "TransactGetItems": {
+        "TransactItems": [
+            {"Get": {"TableName": "fuzz", "Key": {"pk": {"S": "a"}}, "ProjectionExpression": "a.b"}},
+            {"Get": {"TableName": "fuzz", "Key": {"pk": {"S": "b"}}}},
+        ],
+        "ReturnConsumedCapacity": "INDEXES",
+    },
 }
 
 

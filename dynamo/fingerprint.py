@@ -1,0 +1,27 @@
+"""A canonical digest of request data, for comparing requests by meaning.
+
+Two JSON documents that differ only in the order of object members are the same request
+to DynamoDB (an idempotent retry, a duplicate key written with its attributes swapped),
+so maps are digested with their entries sorted. Lists keep their order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import msgpack
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _canonical(value[key]) for key in sorted(value)}  # msgpack keeps this order
+    if isinstance(value, list | tuple):
+        return [_canonical(element) for element in value]
+    return value
+
+
+def fingerprint(value: Any) -> bytes:
+    """A 16-byte digest equal for equal values, whatever the order of map entries."""
+    packed = msgpack.packb(_canonical(value), use_bin_type=True)
+    return hashlib.blake2b(packed, digest_size=16).digest()
