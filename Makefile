@@ -43,11 +43,13 @@ bench: $(VENV)/.installed-dev
 	$(PY) -m benchmarks.engine
 	$(PY) -m benchmarks.expressions
 	$(PY) -m benchmarks.reads
+	$(PY) -m benchmarks.writes
 
 bench-quick: $(VENV)/.installed-dev
 	$(PY) -m benchmarks.engine --quick --out ''
 	$(PY) -m benchmarks.expressions --quick --out ''
 	$(PY) -m benchmarks.reads --quick --out ''
+	$(PY) -m benchmarks.writes --quick --out ''
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

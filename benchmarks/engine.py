@@ -227,7 +227,8 @@ def main() -> None:
     for target in TARGETS:
         command = [
             sys.executable,
-            __file__,
+            "-m",
+            "benchmarks.engine",
             "--target",
             target,
             "--items",

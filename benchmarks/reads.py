@@ -17,22 +17,13 @@ Target (issue 4): an embedded Query page of 100 x 1 KB items costs under 10x the
 from __future__ import annotations
 
 import argparse
-import http.client
-import json
-import os
-import platform
 import random
-import resource
-import sys
 import tempfile
-import time
 from collections.abc import Callable
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results"
+from benchmarks.common import RESULTS, HttpCaller, dynamo_server, environment, peak_rss_mb, save, timed
+
 TABLE = "reads"
 PER_PARTITION = 100
 
@@ -42,24 +33,6 @@ def make_item(p: int, i: int) -> dict[str, Any]:
     for f in range(10):
         item[f"f{f}"] = {"S": (f"{p}-{i}-" * 30)[:90]}
     return item
-
-
-def timed(fn: Callable[[], int], repeat: int) -> dict[str, float]:
-    """Run ``fn`` ``repeat`` times; it returns the number of items it read."""
-    latencies, items = [], 0
-    start = time.perf_counter()
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        items += fn()
-        latencies.append(time.perf_counter() - t0)
-    elapsed = time.perf_counter() - start
-    latencies.sort()
-    return {
-        "ops_per_s": repeat / elapsed,
-        "items_per_s": items / elapsed,
-        "p50_us": latencies[len(latencies) // 2] * 1e6,
-        "p99_us": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1e6,
-    }
 
 
 def load(path: str, partitions: int) -> None:
@@ -158,26 +131,9 @@ def run_embedded(path: str, partitions: int, repeat: int) -> dict[str, Any]:
 
 
 def run_http(path: str, partitions: int, repeat: int) -> dict[str, Any]:
-    sys.path.insert(0, str(ROOT))
-    from tests.helpers import running_server
-
-    headers = {
-        "Content-Type": "application/x-amz-json-1.0",
-        "X-Amz-Date": "20261128T000000Z",
-        "Authorization": "AWS4-HMAC-SHA256 Credential=A/20261128/us-east-1/dynamodb/aws4_request, "
-        "SignedHeaders=host, Signature=x",
-    }
-    with running_server("--data-dir", path) as (url, _):
-        host, port = url.removeprefix("http://").split(":")
-        connection = http.client.HTTPConnection(host, int(port))
+    with dynamo_server("--data-dir", path) as url:
+        call = HttpCaller(url)
         rng = random.Random(1)
-
-        def call(operation: str, body: dict[str, Any]) -> dict[str, Any]:
-            connection.request(
-                "POST", "/", json.dumps(body), {**headers, "X-Amz-Target": f"DynamoDB_20120810.{operation}"}
-            )
-            response = connection.getresponse()
-            return dict(json.loads(response.read()))
 
         def query(filtered: bool) -> Callable[[], int]:
             def run() -> int:
@@ -210,7 +166,7 @@ def run_http(path: str, partitions: int, repeat: int) -> dict[str, Any]:
             "Query 100, filter keeps half": timed(query(True), repeat),
             "Scan all": timed(scan, max(3, repeat // 50)),
         }
-        connection.close()
+        call.close()
     return results
 
 
@@ -248,9 +204,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-reads-") as path:
         load(path, partitions)
         report: dict[str, Any] = {
-            "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
-            "python": platform.python_version(),
+            **environment(),
             "partitions": partitions,
             "targets": {
                 "raw": run_raw(partitions, repeat),
@@ -258,14 +212,8 @@ def main() -> None:
                 "http": run_http(path, partitions, repeat),
             },
         }
-    report["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    text = render(report)
-    print(text)
-    if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "reads.md").write_text(text)
-        (out / "reads.json").write_text(json.dumps(report, indent=2) + "\n")
+    report["peak_rss_mb"] = peak_rss_mb()
+    save(args.out, "reads", render(report), report)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from dynamo.errors import DynamoError, invalid_parameters, serialization, validation
-from dynamo.shapes import Errors, Rendered, Shape, load_blob, load_boolean, load_string, render
+from dynamo.shapes import Errors, Rendered, Shape, load_blob, load_boolean, load_string, render, storable_text
 from storage.errors import InvalidValue
 from storage.values import canonical_number
 
@@ -32,22 +32,11 @@ MANY_TYPES: Final = "Supplied AttributeValue has more than one datatypes set, mu
 Wrap = Callable[[str, DynamoError], DynamoError]
 
 
-def _text(value: str) -> str:
-    """A string that can be stored: Python strings from the embedded client may hold lone
-    surrogates, which have no UTF-8 form (JSON from the wire never does), and map keys
-    from it need not be strings at all."""
+def _text(value: Any) -> str:
+    """A string (a map key, from the embedded client, need not even be one) with a UTF-8 form."""
     if type(value) is not str:
         raise serialization("Unexpected value type in payload")
-    if not value.isascii():
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise serialization() from None
-    return value
-
-
-def _string(value: Any) -> str:
-    return _text(load_string(value))
+    return storable_text(value)
 
 
 def _list(value: Any) -> list[Any]:
@@ -88,7 +77,7 @@ class _Loader:
             # Fast path for the common single-tag value.
             ((tag, data),) = raw.items()
             if tag == "S" and type(data) is str:
-                _text(data)
+                storable_text(data)
                 return raw
             if data is None:
                 self.errors.note(validation(EMPTY_VALUE))
@@ -110,9 +99,9 @@ class _Loader:
     def _typed(self, tag: str, data: Any, depth: int) -> dict[str, Any]:
         note = self.errors.note
         if tag == "S":
-            return {"S": _string(data)}
+            return {"S": load_string(data)}
         if tag == "N":
-            text = _string(data)
+            text = load_string(data)
             try:
                 return {"N": canonical_number(text)}
             except InvalidValue as exc:
@@ -131,7 +120,7 @@ class _Loader:
                 )
             return {"NULL": True}
         if tag == "SS":
-            members = [_string(m) for m in _list(data)]
+            members = [load_string(m) for m in _list(data)]
             if not members:
                 note(invalid_parameters("An string set  may not be empty", envelope=True))
             elif len(set(members)) != len(members):
@@ -142,7 +131,7 @@ class _Loader:
                 )
             return {"SS": members}
         if tag == "NS":
-            texts = [_string(m) for m in _list(data)]
+            texts = [load_string(m) for m in _list(data)]
             if not texts:
                 note(invalid_parameters("An number set  may not be empty", envelope=True))
                 return {"NS": texts}

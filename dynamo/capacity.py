@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from storage.catalog import TableDef
 from storage.indexes import IndexWrite
 
 READ_UNIT: Final = 4096
@@ -92,18 +93,17 @@ class Capacity:
 
 class Capacities:
     """Consumed capacity of a multi-table request (batches, transactions): one entry per
-    table, in the order the request first names them."""
+    table, in the order the request first addresses them (by name or ARN alike)."""
 
     __slots__ = ("by_table",)
 
     def __init__(self) -> None:
         self.by_table: dict[str, Capacity] = {}
 
-    def of(self, key: str, table: str) -> Capacity:
-        """The entry of the table the request calls ``key`` (a name or ARN) and is ``table``."""
-        capacity = self.by_table.get(key)
+    def of(self, table: TableDef) -> Capacity:
+        capacity = self.by_table.get(table.table_id)
         if capacity is None:
-            capacity = self.by_table[key] = Capacity(table)
+            capacity = self.by_table[table.table_id] = Capacity(table.name)
         return capacity
 
     def render(self, mode: str | None, kind: str | None = None) -> list[dict[str, Any]] | None:

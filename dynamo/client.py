@@ -36,6 +36,7 @@ from botocore.validate import validate_parameters
 from botocore.waiter import NormalizedOperationMethod, Waiter, WaiterModel
 
 from dynamo import dispatch, wire
+from dynamo.client_checks import accepts
 from dynamo.engine import DEFAULT_REGION, Engine
 from dynamo.errors import DynamoError
 from dynamo.shapes import PYTHON
@@ -117,7 +118,7 @@ class Client:
         for member in model.idempotent_members:  # boto3 fills ClientRequestToken in the same way
             if member not in params:
                 params[member] = str(uuid.uuid4())
-        if self._validate and model.input_shape is not None:
+        if self._validate and model.input_shape is not None and not accepts(model)(params):
             validate_parameters(params, model.input_shape)  # raises ParamValidationError, as boto3
         request_id = wire.request_id()
         try:

@@ -68,11 +68,14 @@ class DynamoError(Exception):
     def body(self) -> dict[str, Any]:
         """The JSON error document."""
         doc: dict[str, Any] = {"__type": self.type}
-        if self.code == "TransactionCanceledException":
-            doc.update(self.extra)  # DynamoDB sends CancellationReasons before the message
+        # DynamoDB sends a cancellation's reasons before its message, other extras after.
+        reasons_first = self.code == "TransactionCanceledException"
+        if reasons_first:
+            doc.update(self.extra)
         if self.message is not None:
             doc["Message" if self.code in _CAPITAL_MESSAGE else "message"] = self.message
-        doc.update(self.extra)
+        if not reasons_first:
+            doc.update(self.extra)
         return doc
 
     def enveloped(self) -> DynamoError:

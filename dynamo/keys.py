@@ -107,6 +107,24 @@ def check_index_keys(table: TableDef, item: Item, *, by_update: bool = False) ->
             _check_value(attr, payload, i == 0)
 
 
+def complete_key(schema: KeySchema, item: Item) -> Item | None:
+    """The key attributes of ``item`` (a whole item or a ``Key``), if it has every one of
+    them with the schema's type; None otherwise (the item is not addressable yet)."""
+    key = {}
+    for attr in schema.attributes:
+        value = item.get(attr.name)
+        if value is None or type_of(value) != attr.type:
+            return None
+        key[attr.name] = value
+    return key
+
+
+def item_identity(table: TableDef, key: Item) -> tuple[str, bytes]:
+    """What makes two requests address the same item: the table (however it was named)
+    and the key's canonical bytes (so numbers compare by value)."""
+    return table.table_id, table.key_schema.primary_key(key)
+
+
 def check_no_empty_keys(table: TableDef, item: Item, *, index_keys: bool) -> None:
     """Refuse empty string or binary key values (of ``item``, a whole item or a ``Key``).
 

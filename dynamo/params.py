@@ -13,7 +13,7 @@ from typing import Final
 
 from dynamo.attributes import AttributeMapShape, AttributeValueShape
 from dynamo.errors import DynamoError, validation
-from dynamo.shapes import Boolean, Errors, List, Map, Member, String, Struct
+from dynamo.shapes import Boolean, Errors, List, Map, Member, String, Struct, java_length
 
 NAME_PATTERN: Final = "[a-zA-Z0-9_.-]+"
 _NAME: Final = re.compile(NAME_PATTERN)
@@ -49,25 +49,25 @@ class TableName(String):
 
     def constrain(self, value: str, path: str, errors: Errors) -> None:
         if self.arn_ok and value.startswith("arn:"):
-            if len(value) > 1024:
+            if java_length(value) > 1024:
                 errors.add(value, path, "Member must have length less than or equal to 1024")
             return
         min_len = self.min_len or 0
         for rule in self.rules:
-            if rule == "min" and len(value) < min_len:
+            if rule == "min" and java_length(value) < min_len:
                 errors.add(value, path, f"Member must have length greater than or equal to {min_len}")
             elif rule == "pattern" and (value or self.pattern_if_empty):
                 if not _NAME.fullmatch(value):
                     errors.add(value, path, f"Member must satisfy regular expression pattern: {NAME_PATTERN}")
-            elif rule == "max" and len(value) > 255:
+            elif rule == "max" and java_length(value) > 255:
                 errors.add(value, path, "Member must have length less than or equal to 255")
 
 
 def valid_table_name(value: str) -> bool:
     """A table name, or a table ARN, that passes every constraint on a ``TableName``."""
     if value.startswith("arn:"):
-        return len(value) <= 1024
-    return 3 <= len(value) <= 255 and _NAME.fullmatch(value) is not None
+        return java_length(value) <= 1024
+    return 3 <= java_length(value) <= 255 and _NAME.fullmatch(value) is not None
 
 
 def data_table_name(*, nested: bool = False) -> Member:

@@ -131,16 +131,32 @@ class Shape:
         return value
 
 
+def storable_text(value: str) -> str:
+    """``value``, if it has a UTF-8 form: JSON from the wire always does, but a Python string
+    from the embedded client may hold lone surrogates (refused as DynamoDB refuses bad JSON)."""
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise serialization() from None
+    return value
+
+
+def java_length(value: str) -> int:
+    """A string's length as DynamoDB's (Java) constraints count it: in UTF-16 code units."""
+    return len(value) if value.isascii() else len(value.encode("utf-16-le")) // 2
+
+
 def load_string(value: Any) -> str:
     """Type-check a JSON value where DynamoDB expects a String."""
     if type(value) is str:
-        return value
+        return storable_text(value)
     if isinstance(value, dict):
         raise serialization(_STRUCT_OR_MAP)
     if isinstance(value, list):
         raise serialization("Unrecognized collection type class java.lang.String")
     if isinstance(value, str):
-        return str(value)
+        return storable_text(str(value))
     raise serialization(f"{_json_kind(value)} cannot be converted to String")
 
 
@@ -183,9 +199,10 @@ class String(Shape):
     def constrain(self, value: str, path: str, errors: Errors) -> None:
         if self.pattern is not None and not self.pattern.fullmatch(value):
             errors.add(value, path, f"Member must satisfy regular expression pattern: {self.pattern_text}")
-        if self.min_len is not None and len(value) < self.min_len:
+        length = java_length(value)
+        if self.min_len is not None and length < self.min_len:
             errors.add(value, path, f"Member must have length greater than or equal to {self.min_len}")
-        if self.max_len is not None and len(value) > self.max_len:
+        if self.max_len is not None and length > self.max_len:
             errors.add(value, path, f"Member must have length less than or equal to {self.max_len}")
         if self.enum_set is not None and value not in self.enum_set:
             assert self.enum is not None
@@ -361,6 +378,7 @@ class Map(Shape):
         for key, element in value.items():
             if not isinstance(key, str):
                 raise serialization("Unexpected value type in payload")
+            storable_text(key)
             if element is None:
                 continue
             out[key] = shape.load(element, f"{path}.{key}.member", errors, mode)

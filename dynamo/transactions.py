@@ -1,12 +1,8 @@
-"""What TransactWriteItems and TransactGetItems share: cancellation and idempotency.
+"""What TransactWriteItems and TransactGetItems share: cancellation and distinct targets.
 
 A transaction that cannot commit is cancelled as a whole with one reason per action, in
 request order (reference 8.2). Reasons are collected as :class:`Reason` values and turned
 into DynamoDB's ``TransactionCanceledException`` by :func:`cancelled`.
-
-Idempotency (reference 8.3): a ``ClientRequestToken`` is remembered for ten minutes with
-a fingerprint of the request, in the same LMDB transaction as the writes, so a crash can
-never leave writes without their token or a token without its writes.
 """
 
 from __future__ import annotations
@@ -16,12 +12,10 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from dynamo.errors import DynamoError, translate, validation
-from dynamo.fingerprint import fingerprint
+from dynamo.keys import complete_key, item_identity
 from storage.catalog import TableDef
-from storage.store import WriteView
 from storage.values import Item
 
-TOKEN_LIFETIME: Final = 600.0
 DUPLICATE_TARGETS: Final = "Transaction request cannot include multiple operations on one item"
 CANCELLED: Final = "Transaction cancelled, please refer cancellation reasons for specific reasons"
 CONDITION_FAILED: Final = "The conditional request failed"
@@ -73,46 +67,17 @@ def only(count: int, index: int, reason: Reason) -> DynamoError:
 
 
 def check_distinct_targets(targets: Sequence[tuple[TableDef, Item]]) -> None:
-    """No two actions may address the same item (keys compared by value)."""
+    """No two actions may address the same item (keys compared by value).
+
+    ``targets`` holds each action's table and key attributes as given; an action whose key
+    is incomplete or mistyped addresses no item and is left to its own validation.
+    """
     seen: set[tuple[str, bytes]] = set()
-    for table, key in targets:
-        identity = (table.table_id, fingerprint(key))
+    for table, given in targets:
+        key = complete_key(table.key_schema, given)
+        if key is None:
+            continue
+        identity = item_identity(table, key)
         if identity in seen:
             raise validation(DUPLICATE_TARGETS)
         seen.add(identity)
-
-
-# -- idempotency ------------------------------------------------------------------------------
-
-
-class Idempotency:
-    """The ClientRequestToken of one request: recall an earlier identical request, or
-    remember this one when it commits."""
-
-    __slots__ = ("_digest", "_name", "_now")
-
-    def __init__(self, operation: str, region: str, token: str, request: dict[str, Any], now: float) -> None:
-        self._name = f"{operation}\0{region}\0{token}".encode()
-        # ReturnConsumedCapacity only shapes the answer: a retry may ask differently.
-        self._digest = fingerprint(
-            {k: v for k, v in request.items() if k not in ("ClientRequestToken", "ReturnConsumedCapacity")}
-        )
-        self._now = now
-
-    def replayed(self, view: WriteView) -> bool:
-        """Whether this request already ran (within ten minutes of finishing).
-
-        The same token with different parameters is refused.
-        """
-        digest = view.recall(self._name, self._now)
-        if digest is None:
-            return False
-        if digest != self._digest:
-            raise DynamoError(
-                "IdempotentParameterMismatchException",
-                "Request token is being used with different parameters",
-            )
-        return True
-
-    def remember(self, view: WriteView) -> None:
-        view.remember(self._name, self._digest, self._now + TOKEN_LIFETIME, self._now)

@@ -7,7 +7,7 @@ same checks and item computations, so an action behaves exactly like its single-
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from dynamo.capacity import Capacity, write_units
@@ -17,6 +17,7 @@ from dynamo.rmw import Change
 from expressions import Condition, apply_update, compile_condition, project, touched_paths
 from expressions.ast import Update
 from storage.catalog import TableDef
+from storage.keycodec import PID_SIZE
 from storage.store import StoredItem
 from storage.values import MAX_ITEM_SIZE, Item, item_size
 
@@ -106,6 +107,16 @@ def response(
     if request.get("ReturnItemCollectionMetrics") == "SIZE" and change.collection_size is not None:
         out["ItemCollectionMetrics"] = collection_metrics(change)
     return out
+
+
+def collection_metrics_by_table(changes: Iterable[tuple[str, Change]]) -> dict[str, list[dict[str, Any]]]:
+    """ItemCollectionMetrics of a multi-item write, keyed by the table names the request
+    used: one entry per item collection touched (tables with local secondary indexes)."""
+    found: dict[str, dict[bytes, dict[str, Any]]] = {}
+    for name, change in changes:
+        if change.collection_size is not None:
+            found.setdefault(name, {})[change.key[:PID_SIZE]] = collection_metrics(change)
+    return {name: list(collections.values()) for name, collections in found.items()}
 
 
 def collection_metrics(change: Change) -> dict[str, Any]:

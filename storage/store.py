@@ -47,6 +47,7 @@ T = TypeVar("T")
 TABLE_GROUP = PID_SIZE + MAX_SORT_PART
 INDEX_OVERFLOW = TABLE_GROUP + indexes.TABLE_KEY_DIGEST
 StoredItem = tuple[Item, int]  # (item, size)
+SYSTEM_DBS = (CATALOG_DB, expiring.EXPIRING_DB)  # the databases that are not tables or indexes
 Tables = dict[tuple[str, str], TableDef]
 
 
@@ -85,15 +86,16 @@ class Store:
         delete's commit and the retirement of its databases leaves them behind)."""
         with self.env.read() as txn:
             tables, _ = self._load(txn)
-        wanted = {CATALOG_DB}
+        wanted = set(SYSTEM_DBS)
         for table in tables.values():
             wanted.add(table.db_name)
             wanted.update(table.index_db_name(ix.name) for ix in table.indexes)
         self.env.purge(lambda name: name in wanted or not name.startswith((b"t:", b"i:")))
 
     def _initialise(self, txn: WriteTxn) -> None:
-        catalog = txn.create_db(CATALOG_DB)
-        txn.create_db(expiring.EXPIRING_DB)
+        for name in SYSTEM_DBS:
+            txn.create_db(name)
+        catalog = txn.db(CATALOG_DB)
         raw = txn.get(catalog, FORMAT_KEY)
         if raw is None:
             txn.put(catalog, FORMAT_KEY, msgpack.packb(FORMAT_VERSION))
@@ -529,10 +531,12 @@ class WriteView(ReadView):
         return Catalog(max(self._generation, before.generation), tables)
 
     def _reserve(self, count: int) -> None:
-        """Refuse a table or index that would not fit in the environment's ``max_dbs``."""
-        if self._txn.open_databases() + count > self._store.max_dbs - 2:
+        """Refuse a table or index that would not fit in the environment's ``max_dbs``
+        (which also counts the store's own databases)."""
+        if self._txn.open_databases() + count > self._store.max_dbs:
+            capacity = self._store.max_dbs - len(SYSTEM_DBS)
             raise TooManyDatabases(
-                f"this data directory holds at most {self._store.max_dbs - 2} tables and indexes (max_dbs)"
+                f"this data directory holds at most {capacity} tables and indexes (max_dbs)"
             )
 
 

@@ -100,7 +100,6 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
         for name, block in request_items.items():
             table = tables[name]
             consistent = bool(block.get("ConsistentRead"))
-            capacity = capacities.of(name, table.name)
             project = projections[name]
             for i, key in enumerate(block["Keys"]):
                 stored = None if full else view.get_item(table, key)
@@ -110,7 +109,7 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
                     unprocessed[name] = {**block, "Keys": block["Keys"][i:]}
                     break
                 gathered += size
-                capacity.units += read_units(size, consistent)
+                capacities.of(table).units += read_units(size, consistent)
                 if stored is not None:
                     responses[name].append(stored[0] if project is None else project(stored[0]))
     out: dict[str, Any] = {"Responses": responses, "UnprocessedKeys": unprocessed}

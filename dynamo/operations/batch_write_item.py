@@ -20,14 +20,13 @@ from dynamo.capacity import Capacities, write_units
 from dynamo.engine import Context
 from dynamo.errors import validation
 from dynamo.items import check_item_size, check_names
-from dynamo.keys import check_index_keys, check_key
+from dynamo.keys import check_index_keys, check_key, complete_key, item_identity
 from dynamo.operations import Operation
 from dynamo.params import RETURN_ITEM_COLLECTION_METRICS, enum, return_consumed_capacity
 from dynamo.shapes import Errors, List, Member, Request, Struct, render
 from dynamo.tables import data_table
-from dynamo.writes import collection_metrics
+from dynamo.writes import collection_metrics_by_table
 from storage.catalog import TableDef
-from storage.keycodec import PID_SIZE
 from storage.store import StoredItem, WriteView
 from storage.values import Item
 
@@ -105,7 +104,7 @@ def _key_of(table: TableDef, request: dict[str, Any]) -> Item:
         return check_key(schema, request["DeleteRequest"]["Key"])
     item = put["Item"]
     # A put's key errors read as a Key's ("does not match the schema"), not as PutItem's.
-    key = check_key(schema, {name: item[name] for name in schema.names if name in item})
+    key = check_key(schema, complete_key(schema, item) or {})
     check_index_keys(table, item)
     return key
 
@@ -134,7 +133,7 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
             writes.append(_Write(name, key, item))
         seen: set[tuple[str, bytes]] = set()
         for w in writes:
-            identity = (w.name, tables[w.name].key_schema.primary_key(w.key))
+            identity = item_identity(tables[w.name], w.key)
             if identity in seen:
                 raise validation(DUPLICATE_KEYS)
             seen.add(identity)
@@ -146,15 +145,12 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
 def _response(changes: list[tuple[str, rmw.Change]], req: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"UnprocessedItems": {}}
     if req.get("ReturnItemCollectionMetrics") == "SIZE":
-        metrics: dict[str, dict[bytes, dict[str, Any]]] = {}
-        for name, change in changes:
-            if change.collection_size is not None:  # one entry per item collection touched
-                metrics.setdefault(name, {})[change.key[:PID_SIZE]] = collection_metrics(change)
+        metrics = collection_metrics_by_table(changes)
         if metrics:
-            out["ItemCollectionMetrics"] = {name: list(found.values()) for name, found in metrics.items()}
+            out["ItemCollectionMetrics"] = metrics
     capacities = Capacities()
-    for name, change in changes:
-        capacity = capacities.of(name, change.table.name)
+    for _, change in changes:
+        capacity = capacities.of(change.table)
         capacity.units += write_units(change.old_size, change.new_size)
         capacity.add_index_writes(change.index_writes)
     report = capacities.render(req.get("ReturnConsumedCapacity"))

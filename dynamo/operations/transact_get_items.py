@@ -70,9 +70,7 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
                 raise only(len(gets), i, Reason.validation_error(exc)) from None
         for table, get, project in zip(tables, gets, projections, strict=True):
             stored = view.get_item(table, get["Key"])
-            capacities.of(get["TableName"], table.name).units += 2 * read_units(
-                0 if stored is None else stored[1], True
-            )
+            capacities.of(table).units += 2 * read_units(0 if stored is None else stored[1], True)
             item = None if stored is None else stored[0] if project is None else project(stored[0])
             # A missing item, or one the projection leaves empty, answers {}.
             responses.append({"Item": item} if item else {})

@@ -18,6 +18,7 @@ serializable against every other write:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -27,6 +28,7 @@ from dynamo.capacity import Capacities, read_units, write_units
 from dynamo.engine import Context
 from dynamo.errors import DynamoError, validation
 from dynamo.expression_params import Expressions, prepare
+from dynamo.idempotency import Idempotency
 from dynamo.items import check_item_size, check_names
 from dynamo.keys import check_index_keys, check_item_key, check_key, check_no_empty_keys
 from dynamo.operations import Operation
@@ -41,9 +43,9 @@ from dynamo.params import (
 )
 from dynamo.shapes import List, Member, Request, String, Struct
 from dynamo.tables import data_table
-from dynamo.transactions import Idempotency, Reason, cancelled, check_distinct_targets, only
-from dynamo.writes import check_key_paths, collection_metrics, updated_item
-from expressions import CONDITION, UPDATE, Condition, compile_condition
+from dynamo.transactions import Reason, cancelled, check_distinct_targets, only
+from dynamo.writes import check_key_paths, collection_metrics_by_table, updated_item
+from expressions import CONDITION, UPDATE, compile_condition
 from expressions.ast import Update
 from expressions.errors import ExpressionError, UpdateError
 from storage.catalog import TableDef
@@ -112,31 +114,50 @@ _EXPRESSIONS: Final = {
 _DATA_ERRORS = (DynamoError, UpdateError, ExpressionError, InvalidValue)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Action:
     """One action of the transaction, checked as far as the request alone allows."""
 
     kind: str
     params: dict[str, Any]
-    condition: Condition | None
+    condition: Callable[[Item], bool] | None
     update: Update | None
     #: the Put item's size (None for other actions)
     size: int | None
+
+    @classmethod
+    def prepare(cls, kind: str, params: dict[str, Any]) -> _Action:
+        """Expressions (request-level errors), and the Put item's names and size."""
+        prepared = prepare(params, _EXPRESSIONS[kind])
+        condition = prepared.condition("ConditionExpression")
+        size = None
+        if kind == PUT:
+            check_names(params["Item"])
+            size = check_item_size(params["Item"])
+        return cls(
+            kind,
+            params,
+            None if condition is None else compile_condition(condition),
+            prepared.update(),
+            size,
+        )
 
     @property
     def return_item(self) -> bool:
         return self.params.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD"
 
-    def target(self, table: TableDef) -> Item:
-        """The key attributes this action addresses (as given: not yet checked)."""
-        if self.kind == PUT:
-            item = self.params["Item"]
-            return {name: item[name] for name in table.key_schema.names if name in item}
-        key: Item = self.params["Key"]
-        return key
+    @property
+    def target(self) -> Item:
+        """The item (Put) or key the action addresses, as given: not yet checked."""
+        given: Item = self.params["Item"] if self.kind == PUT else self.params["Key"]
+        return given
+
+    @property
+    def payload_size(self) -> int:
+        return self.size if self.size is not None else item_size(self.params["Key"])
 
     def check(self, table: TableDef) -> Item:
-        """Check the action's data against its table, as its single-item call would."""
+        """Check the action's data against its table, as its single-item call would; the key."""
         if self.kind == PUT:
             item = check_item_key(table.key_schema, self.params["Item"])
             check_index_keys(table, item)
@@ -156,30 +177,13 @@ class _Action:
         return old if self.kind == CHECK else None
 
 
-def _action(entry: dict[str, Any]) -> _Action:
+def _kind(entry: dict[str, Any]) -> str:
+    """The one action an entry holds."""
     if not entry:
         raise validation(NO_ACTION)
     if len(entry) > 1:
         raise validation(MANY_ACTIONS)
-    ((kind, params),) = entry.items()
-    return _Action(kind, params, None, None, None)
-
-
-def _prepare(action: _Action) -> None:
-    """Expressions (request-level errors) and the Put item's size and names."""
-    prepared = prepare(action.params, _EXPRESSIONS[action.kind])
-    action.condition = prepared.condition("ConditionExpression")
-    action.update = prepared.update()
-    if action.kind == PUT:
-        check_names(action.params["Item"])
-        action.size = check_item_size(action.params["Item"])
-
-
-def _payload_size(actions: list[_Action]) -> int:
-    total = 0
-    for action in actions:
-        total += action.size if action.size is not None else item_size(action.params["Key"])
-    return total
+    return next(iter(entry))
 
 
 @dataclass(slots=True)
@@ -192,24 +196,26 @@ class _Outcome:
 
 
 def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    actions = [_action(entry) for entry in req["TransactItems"]]
-    for action in actions:
-        _prepare(action)
-    if _payload_size(actions) > MAX_PAYLOAD:
+    entries = req["TransactItems"]
+    kinds = [_kind(entry) for entry in entries]
+    actions = [_Action.prepare(kind, entry[kind]) for kind, entry in zip(kinds, entries, strict=True)]
+    if sum(action.payload_size for action in actions) > MAX_PAYLOAD:
         raise validation(PAYLOAD_TOO_LARGE)
     token = req.get("ClientRequestToken")
-    idempotency = (
-        None if token is None else Idempotency("TransactWriteItems", ctx.region, token, req, ctx.clock())
-    )
+    idempotency = None if token is None else Idempotency("TransactWriteItems", ctx.region, token, req)
 
     def transact(view: WriteView) -> dict[str, Any]:
-        replayed = idempotency is not None and idempotency.replayed(view)
+        now = ctx.clock()  # read under the write lock: the token's ten minutes start at commit
+        if idempotency is not None:
+            idempotency.check(view, now)
         tables = [data_table(ctx, view, action.params["TableName"]) for action in actions]
-        if replayed:
+        if idempotency is not None and idempotency.replayed(tables):
             return _replay(view, actions, tables, req)
         for action, table in zip(actions, tables, strict=True):
-            check_no_empty_keys(table, action.target(table), index_keys=action.kind in (PUT, UPDATE_ACTION))
-        check_distinct_targets([(table, a.target(table)) for a, table in zip(actions, tables, strict=True)])
+            check_no_empty_keys(table, action.target, index_keys=action.kind == PUT)
+        check_distinct_targets(
+            [(table, action.target) for action, table in zip(actions, tables, strict=True)]
+        )
         keys = []
         for i, (action, table) in enumerate(zip(actions, tables, strict=True)):
             try:
@@ -228,7 +234,7 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
                 reason = Reason("ItemCollectionSizeLimitExceeded", COLLECTION_TOO_LARGE)
                 raise only(len(actions), i, reason) from None
         if idempotency is not None:
-            idempotency.remember(view)
+            idempotency.remember(view, tables, now)
         return _response(actions, tables, outcomes, req)
 
     return ctx.store.write(transact)
@@ -245,7 +251,7 @@ def _evaluate(
         old_item = None if old is None else old[0]
         reason = None
         after = None
-        if action.condition is not None and not compile_condition(action.condition)(old_item or {}):
+        if action.condition is not None and not action.condition(old_item or {}):
             reason = Reason.condition_failed(old_item if action.return_item else None)
         else:
             try:
@@ -264,22 +270,22 @@ def _response(
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     capacities = Capacities()
-    metrics: dict[str, list[dict[str, Any]]] = {}
+    changes: list[tuple[str, rmw.Change]] = []
     for action, table, outcome in zip(actions, tables, outcomes, strict=True):
-        capacity = capacities.of(action.params["TableName"], table.name)
+        capacity = capacities.of(table)
         before = 0 if outcome.before is None else outcome.before[1]
         after = 0 if outcome.after is None else outcome.after[1]
         capacity.units += 2 * write_units(before, after)  # transactional writes cost double
-        change = outcome.change
-        if change is not None:
-            capacity.add_index_writes(change.index_writes)  # index arms are not doubled
-            if change.collection_size is not None:
-                metrics.setdefault(action.params["TableName"], []).append(collection_metrics(change))
+        if outcome.change is not None:
+            capacity.add_index_writes(outcome.change.index_writes)  # index arms are not doubled
+            changes.append((action.params["TableName"], outcome.change))
     report = capacities.render(req.get("ReturnConsumedCapacity"), "Write")
     if report is not None:
         out["ConsumedCapacity"] = report
-    if metrics and req.get("ReturnItemCollectionMetrics") == "SIZE":
-        out["ItemCollectionMetrics"] = metrics
+    if req.get("ReturnItemCollectionMetrics") == "SIZE":
+        metrics = collection_metrics_by_table(changes)
+        if metrics:
+            out["ItemCollectionMetrics"] = metrics
     return out
 
 
@@ -291,9 +297,9 @@ def _replay(
     out: dict[str, Any] = {}
     capacities = Capacities()
     for action, table in zip(actions, tables, strict=True):
-        stored = view.get_item(table, action.target(table))
+        stored = view.get_item(table, action.check(table))  # valid: it ran on these tables
         size = 0 if stored is None else stored[1]
-        capacities.of(action.params["TableName"], table.name).units += 2 * read_units(size, True)
+        capacities.of(table).units += 2 * read_units(size, True)
     report = capacities.render(req.get("ReturnConsumedCapacity"), "Read")
     if report is not None:
         out["ConsumedCapacity"] = report

@@ -305,3 +305,15 @@ def test_item_collection_metrics_for_lsi_tables(client: Any) -> None:
     assert sorted(m["ItemCollectionKey"]["pk"]["S"] for m in metrics) == ["a", "b"]
     assert all(m["SizeEstimateRangeGB"] == [0.0, 1.0] for m in metrics)
     client.delete_table(TableName=name)
+
+
+def test_name_and_arn_are_one_table(client: Any, table: str) -> None:
+    # The same key under a table's name and its ARN is a duplicate; capacity has one entry.
+    arn = client.describe_table(TableName=table)["Table"]["TableArn"]
+    a = unique()
+    with raises("ValidationException", "Provided list of item keys contains duplicates"):
+        client.batch_write_item(RequestItems={table: [put(a)], arn: [delete(a)]})
+    response = client.batch_write_item(
+        RequestItems={table: [put(unique())], arn: [put(unique())]}, ReturnConsumedCapacity="TOTAL"
+    )
+    assert response["ConsumedCapacity"] == [{"TableName": table, "CapacityUnits": 2.0}]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import create_gsi_table, raises, unique
+from tests.helpers import create_gsi_table, create_table, raises, unique
 
 CANCELLED = "Transaction cancelled, please refer cancellation reasons for specific reasons "
 
@@ -484,3 +484,55 @@ def test_cancelled_transaction_has_no_capacity(client: Any, table: str) -> None:
             TransactItems=[check(table, unique(), "attribute_exists(pk)")], ReturnConsumedCapacity="TOTAL"
         )
     assert "ConsumedCapacity" not in info.value.response
+
+
+def test_empty_index_key_is_request_level(client: Any) -> None:
+    # An empty string for a GSI key in a Put fails the whole request, as an empty table key does.
+    name = create_gsi_table(client)
+    with raises(
+        "ValidationException",
+        "One or more parameter values are not valid. A value specified for a secondary index key is not "
+        "supported. The AttributeValue for a key attribute cannot contain an empty string value. "
+        "IndexName: gsi, IndexKey: g",
+    ):
+        client.transact_write_items(TransactItems=[put(name, "a", g={"S": ""})])
+    client.delete_table(TableName=name)
+
+
+def test_incomplete_keys_are_not_duplicates(client: Any, table: str) -> None:
+    # Two Puts lacking their key address no item: each is its own ValidationError, not a duplicate.
+    with raises("TransactionCanceledException", CANCELLED + "[ValidationError, None]") as info:
+        client.transact_write_items(
+            TransactItems=[{"Put": {"TableName": table, "Item": {"x": {"S": "1"}}}}] * 2
+        )
+    assert (
+        reasons_of(info)[0]["Message"]
+        == "One or more parameter values were invalid: Missing the key pk in the item"
+    )
+
+
+def test_name_and_arn_are_one_table(client: Any, table: str) -> None:
+    # A table named once by name and once by ARN is one table: one item, one capacity entry.
+    arn = client.describe_table(TableName=table)["Table"]["TableArn"]
+    a = unique()
+    with raises("ValidationException", "Transaction request cannot include multiple operations on one item"):
+        client.transact_write_items(TransactItems=[put(table, a), put(arn, a)])
+    response = client.transact_write_items(
+        TransactItems=[put(table, unique()), put(arn, unique())], ReturnConsumedCapacity="TOTAL"
+    )
+    assert response["ConsumedCapacity"] == [
+        {"TableName": table, "CapacityUnits": 4.0, "WriteCapacityUnits": 4.0}
+    ]
+
+
+def test_token_does_not_outlive_its_table(client: Any) -> None:
+    # A token whose table was deleted and re-created (even with another schema) is a new request.
+    name = create_table(client)
+    token = str(uuid.uuid4())
+    client.transact_write_items(TransactItems=[put(name, "a")], ClientRequestToken=token)
+    client.delete_table(TableName=name)
+    client.get_waiter("table_not_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    create_table(client, name=name)
+    client.transact_write_items(TransactItems=[put(name, "a")], ClientRequestToken=token)
+    assert get(client, name, "a") is not None
+    client.delete_table(TableName=name)

@@ -88,3 +88,42 @@ def test_fingerprint_distinguishes_values(a: Any, b: Any) -> None:
     # Different values have different fingerprints (up to digest collisions).
     if a != b:
         assert fingerprint(a) != fingerprint(b)
+
+
+@given(
+    st.sampled_from(["SS", "NS", "BS"]), st.lists(st.text(max_size=3), min_size=2, max_size=5, unique=True)
+)
+def test_fingerprint_ignores_set_order(tag: str, members: list[str]) -> None:
+    # Set members are unordered: a set in another order is the same value.
+    assert fingerprint({"a": {tag: members}}) == fingerprint({"a": {tag: list(reversed(members))}})
+    assert fingerprint({"a": {"L": members}}) != fingerprint({"a": {"L": list(reversed(members))}})
+
+
+def test_lone_surrogates_are_serialization_errors() -> None:
+    # A Python string without a UTF-8 form (only possible embedded) is refused like malformed JSON.
+    with dynamo.connect(parameter_validation=False) as client:
+        create_table(client, name="tbl")
+        item = {"Put": {"TableName": "tbl", "Item": {"pk": {"S": "a"}}}}
+        with raises("SerializationException"):
+            client.transact_write_items(TransactItems=[item], ClientRequestToken="\ud800")
+        with raises("SerializationException"):
+            client.get_item(
+                TableName="tbl",
+                Key={"pk": {"S": "a"}},
+                ProjectionExpression="#\ud800",
+                ExpressionAttributeNames={"#\ud800": "x"},
+            )
+        with raises("SerializationException"):
+            client.put_item(
+                TableName="tbl", Item={"pk": {"S": "a"}}, ConditionExpression="attribute_exists(\ud800)"
+            )
+
+
+def test_string_lengths_count_utf16_units() -> None:
+    # Length constraints count Java (UTF-16) units: 36 emoji are 72 units, too long for a token.
+    with dynamo.connect(parameter_validation=False) as client:
+        create_table(client, name="tbl")
+        item = {"Put": {"TableName": "tbl", "Item": {"pk": {"S": "a"}}}}
+        client.transact_write_items(TransactItems=[item], ClientRequestToken="é" * 36)
+        with raises("ValidationException", startswith="1 validation error detected: Value '"):
+            client.transact_write_items(TransactItems=[item], ClientRequestToken="\U0001f600" * 36)

@@ -1,0 +1,147 @@
+"""What the benchmarks share: timing, the HTTP caller, the canned-response baseline server
+and the report boilerplate (header line, writing results)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import platform
+import resource
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+HEADERS = {
+    "Content-Type": "application/x-amz-json-1.0",
+    "X-Amz-Date": "20261128T000000Z",
+    "Authorization": "AWS4-HMAC-SHA256 Credential=A/20261128/us-east-1/dynamodb/aws4_request, "
+    "SignedHeaders=host, Signature=x",
+}
+
+
+def timed(fn: Callable[[], int], repeat: int) -> dict[str, float]:
+    """Call ``fn`` ``repeat`` times; it returns how many items it handled.
+
+    Returns calls/s, items/s and per-call latency percentiles in microseconds.
+    """
+    latencies, items = [], 0
+    clock = time.perf_counter
+    start = clock()
+    for _ in range(repeat):
+        t0 = clock()
+        items += fn()
+        latencies.append(clock() - t0)
+    elapsed = clock() - start
+    latencies.sort()
+    return {
+        "ops_per_s": repeat / elapsed,
+        "items_per_s": items / elapsed,
+        "p50_us": latencies[len(latencies) // 2] * 1e6,
+        "p99_us": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1e6,
+    }
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def environment() -> dict[str, str]:
+    """When and where a run happened (the first fields of every report)."""
+    return {
+        "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+        "python": platform.python_version(),
+    }
+
+
+def save(out: str, name: str, text: str, report: dict[str, Any]) -> None:
+    """Print the markdown table and, unless ``out`` is empty, write ``name``.md/.json there."""
+    print(text)
+    if out:
+        directory = Path(out)
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / f"{name}.md").write_text(text)
+        (directory / f"{name}.json").write_text(json.dumps(report, indent=2) + "\n")
+
+
+class HttpCaller:
+    """DynamoDB JSON requests over one keep-alive connection (plain http.client, not boto3,
+    so that the server is what is measured)."""
+
+    def __init__(self, url: str) -> None:
+        host, port = url.removeprefix("http://").split(":")
+        self.connection = http.client.HTTPConnection(host, int(port))
+
+    def __call__(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
+        headers = {**HEADERS, "X-Amz-Target": f"DynamoDB_20120810.{operation}"}
+        self.connection.request("POST", "/", json.dumps(body), headers)
+        response = self.connection.getresponse()
+        document = dict(json.loads(response.read()))
+        if response.status != 200:
+            raise RuntimeError(f"{operation} failed: {document}")
+        return document
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+@contextmanager
+def dynamo_server(*args: str) -> Iterator[str]:
+    """``dynamo serve`` on a free port; yields its URL."""
+    sys.path.insert(0, str(ROOT))
+    from tests.helpers import running_server
+
+    with running_server(*args) as (url, _):
+        yield url
+
+
+CANNED_BODY = b'{"UnprocessedItems":{}}'
+
+
+async def canned_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """The HTTP floor: an ASGI app that reads the request and answers a fixed document."""
+    if scope["type"] != "http":
+        return
+    more = True
+    while more:
+        message = await receive()
+        more = message.get("more_body", False)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/x-amz-json-1.0")],
+        }
+    )
+    await send({"type": "http.response.body", "body": CANNED_BODY})
+
+
+@contextmanager
+def canned_server() -> Iterator[str]:
+    """The canned-response app under uvicorn, configured as ``dynamo serve`` is."""
+    import subprocess
+
+    sys.path.insert(0, str(ROOT))
+    from tests.helpers import free_port, wait_for_server
+
+    port = free_port()
+    code = (
+        "import uvicorn; from benchmarks.common import canned_app; "
+        f"uvicorn.run(canned_app, host='127.0.0.1', port={port}, log_level='warning', "
+        "access_log=False, server_header=False, lifespan='off')"
+    )
+    process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_server(url, process=process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait()
