@@ -44,12 +44,14 @@ bench: $(VENV)/.installed-dev
 	$(PY) -m benchmarks.expressions
 	$(PY) -m benchmarks.reads
 	$(PY) -m benchmarks.writes
+	$(PY) -m benchmarks.streams
 
 bench-quick: $(VENV)/.installed-dev
 	$(PY) -m benchmarks.engine --quick --out ''
 	$(PY) -m benchmarks.expressions --quick --out ''
 	$(PY) -m benchmarks.reads --quick --out ''
 	$(PY) -m benchmarks.writes --quick --out ''
+	$(PY) -m benchmarks.streams --quick --out ''
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -3,6 +3,7 @@ and the report boilerplate (header line, writing results)."""
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import json
 import os
@@ -24,6 +25,18 @@ HEADERS = {
     "Authorization": "AWS4-HMAC-SHA256 Credential=A/20261128/us-east-1/dynamodb/aws4_request, "
     "SignedHeaders=host, Signature=x",
 }
+
+
+def arguments(doc: str | None, name: str) -> argparse.ArgumentParser:
+    """The options every benchmark takes: ``--quick`` and ``--out`` (where results go)."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a small smoke run")
+    parser.add_argument("--out", default=str(RESULTS), help=f"where to write {name}.md/json ('' = nowhere)")
+    return parser
+
+
+def rss_line(report: dict[str, Any]) -> str:
+    return f"Peak RSS of the benchmark process: {report['peak_rss_mb']:.0f} MB."
 
 
 def timed(fn: Callable[[], int], repeat: int) -> dict[str, float]:

@@ -16,13 +16,21 @@ Target (issue 4): an embedded Query page of 100 x 1 KB items costs under 10x the
 
 from __future__ import annotations
 
-import argparse
 import random
 import tempfile
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks.common import RESULTS, HttpCaller, dynamo_server, environment, peak_rss_mb, save, timed
+from benchmarks.common import (
+    HttpCaller,
+    arguments,
+    dynamo_server,
+    environment,
+    peak_rss_mb,
+    rss_line,
+    save,
+    timed,
+)
 
 TABLE = "reads"
 PER_PARTITION = 100
@@ -189,16 +197,12 @@ def render(report: dict[str, Any]) -> str:
                 f"| {target} | {op} | {stats['ops_per_s']:,.0f} | {stats['items_per_s']:,.0f} | {stats['p50_us']:,.0f} "
                 f"| {stats['p99_us']:,.0f} | {ratio:.1f}x |"
             )
-    lines += ["", f"Peak RSS of the benchmark process: {report['peak_rss_mb']:.0f} MB.", ""]
+    lines += ["", rss_line(report), ""]
     return "\n".join(lines)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out", default=str(RESULTS), help="where to write reads.md/json ('' = nowhere)")
+    parser = arguments(__doc__, "reads")
     args = parser.parse_args()
     partitions, repeat = (10, 200) if args.quick else (50, 1000)
     with tempfile.TemporaryDirectory(prefix="bench-reads-") as path:

@@ -35,9 +35,9 @@ from collections.abc import Callable
 from typing import Any
 
 from benchmarks.common import (
-    RESULTS,
     ROOT,
     HttpCaller,
+    arguments,
     canned_server,
     dynamo_server,
     environment,
@@ -242,12 +242,8 @@ def render(report: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--quick", action="store_true")
+    parser = arguments(__doc__, "writes")
     parser.add_argument("--rounds", type=int, default=None)
-    parser.add_argument("--out", default=str(RESULTS), help="where to write writes.md/json ('' = nowhere)")
     parser.add_argument("--target", choices=TARGETS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     rounds = args.rounds or (20 if args.quick else 200)

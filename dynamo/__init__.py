@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from dynamo.client import Client
+from dynamo.client import Client, StreamsClient
 from dynamo.engine import DEFAULT_REGION, Clock, Engine, Settings
 from storage.env import Durability
 
-__all__ = ["Client", "Engine", "Settings", "connect"]
+__all__ = ["Client", "Engine", "Settings", "StreamsClient", "connect"]
 __version__ = "0.1.0"
 
 
@@ -31,7 +31,9 @@ def connect(
     """Open (or create) a database directory and return a boto3-compatible client.
 
     ``path=None`` makes a private temporary store, deleted on ``close()``. ``settings`` are
-    :class:`Settings` fields (``account_id``, ``table_create_delay``, ...).
+    :class:`Settings` fields (``account_id``, ``table_create_delay``,
+    ``maintenance_interval``, ...). ``client.streams()`` is the matching DynamoDB Streams
+    client.
     """
     engine_kwargs: dict[str, Any] = {"durability": durability, "settings": Settings(**settings)}
     if clock is not None:

@@ -39,6 +39,27 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="tables plus indexes the data directory can hold (LMDB max_dbs; each costs ~1 ns per read)",
     )
+    serve.add_argument(
+        "--ttl-interval",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="seconds between background rounds of TTL deletion and stream trimming (0: never)",
+    )
+    serve.add_argument(
+        "--ttl-change-interval",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="refuse a second UpdateTimeToLive on a table within this time (DynamoDB: about 3600; default 0)",
+    )
+    serve.add_argument(
+        "--stream-rollover",
+        type=float,
+        default=4 * 3600.0,
+        metavar="SECONDS",
+        help="age at which a stream's open shard is closed and a child shard opened (default 4 h)",
+    )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     return parser
 
@@ -56,6 +77,12 @@ def main(argv: Sequence[str] | None = None) -> None:
             in_memory=args.in_memory,
             durability=args.durability,
             log_level=args.log_level,
-            settings=Settings(account_id=args.account_id, table_create_delay=args.table_create_delay),
+            settings=Settings(
+                account_id=args.account_id,
+                table_create_delay=args.table_create_delay,
+                maintenance_interval=args.ttl_interval,
+                ttl_change_interval=args.ttl_change_interval,
+                stream_rollover=args.stream_rollover,
+            ),
             max_dbs=args.max_databases,
         )

@@ -25,8 +25,9 @@ from __future__ import annotations
 import re
 import uuid
 from functools import cache
-from typing import Any
+from typing import Any, Self
 
+import botocore.exceptions
 import botocore.session
 from botocore.errorfactory import ClientExceptionsFactory
 from botocore.model import OperationModel, ServiceModel, Shape
@@ -40,6 +41,7 @@ from dynamo.client_checks import accepts
 from dynamo.engine import DEFAULT_REGION, Engine
 from dynamo.errors import DynamoError
 from dynamo.shapes import PYTHON
+from dynamo.triggers import Handler, Trigger
 
 
 @cache
@@ -48,13 +50,13 @@ def _session() -> botocore.session.Session:
 
 
 @cache
-def service_model() -> ServiceModel:
-    return _session().get_service_model("dynamodb")
+def service_model(name: str = "dynamodb") -> ServiceModel:
+    return _session().get_service_model(name)
 
 
 @cache
-def _exceptions() -> Any:
-    return ClientExceptionsFactory().create_client_exceptions(service_model())
+def _exceptions(name: str) -> Any:
+    return ClientExceptionsFactory().create_client_exceptions(service_model(name))
 
 
 def _has_timestamp(shape: Shape | None, seen: frozenset[str] = frozenset()) -> bool:
@@ -73,8 +75,8 @@ def _has_timestamp(shape: Shape | None, seen: frozenset[str] = frozenset()) -> b
 
 
 @cache
-def _operation(name: str) -> tuple[OperationModel, bool]:
-    model = service_model().operation_model(name)
+def _operation(service: str, name: str) -> tuple[OperationModel, bool]:
+    model = service_model(service).operation_model(name)
     return model, _has_timestamp(model.output_shape)
 
 
@@ -85,15 +87,18 @@ def _snake(name: str) -> str:
 class _Meta:
     """The parts of ``client.meta`` that code written for boto3 commonly reads."""
 
-    def __init__(self, region: str) -> None:
+    def __init__(self, region: str, service: str) -> None:
         self.region_name = region
-        self.service_model = service_model()
+        self.service_model = service_model(service)
         self.endpoint_url = f"embedded://dynamo/{region}"
         self.method_to_api_mapping = {_snake(op): op for op in self.service_model.operation_names}
 
 
-class Client:
-    """A boto3-compatible DynamoDB client bound to an :class:`Engine` and a region."""
+class _ServiceClient:
+    """A boto3-compatible client of one service (``SERVICE``), bound to an
+    :class:`Engine` and a region; subclasses get one method per operation."""
+
+    SERVICE = ""
 
     def __init__(
         self,
@@ -108,13 +113,14 @@ class Client:
         self._validate = parameter_validation
         self._owns_engine = owns_engine
         self._parser = create_parser("json")
-        self.meta = _Meta(region)
-        self.exceptions = _exceptions()
+        self.meta = _Meta(region, self.SERVICE)
+        self.exceptions = _exceptions(self.SERVICE)
+        self._target = self.meta.service_model.metadata["targetPrefix"]
 
     # -- calling --------------------------------------------------------------------------
 
     def _call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        model, parse_output = _operation(operation)
+        model, parse_output = _operation(self.SERVICE, operation)
         for member in model.idempotent_members:  # boto3 fills ClientRequestToken in the same way
             if member not in params:
                 params[member] = str(uuid.uuid4())
@@ -122,7 +128,7 @@ class Client:
             validate_parameters(params, model.input_shape)  # raises ParamValidationError, as boto3
         request_id = wire.request_id()
         try:
-            result = dispatch.handle(self._ctx, operation, params, PYTHON)
+            result = dispatch.handle(self._ctx, operation, params, PYTHON, self._target)
         except DynamoError as exc:
             raise self._error(exc, model, request_id) from None
         if parse_output and result is not None and model.output_shape is not None:
@@ -147,15 +153,16 @@ class Client:
     # -- boto3 conveniences ---------------------------------------------------------------
 
     def can_paginate(self, operation_name: str) -> bool:
-        return operation_name in _paginator_config()
+        return operation_name in _paginator_config(self.SERVICE)
 
     def get_paginator(self, operation_name: str) -> Paginator[Any]:
-        config = _paginator_config()[operation_name]
+        config = _paginator_config(self.SERVICE)[operation_name]
         api_name = self.meta.method_to_api_mapping[operation_name]
-        return Paginator(getattr(self, operation_name), config, service_model().operation_model(api_name))
+        model = self.meta.service_model.operation_model(api_name)
+        return Paginator(getattr(self, operation_name), config, model)
 
     def get_waiter(self, waiter_name: str) -> Any:
-        model = _waiter_model()
+        model = _waiter_model(self.SERVICE)
         names = {_snake(name): name for name in model.waiter_names}
         config = model.get_waiter(names[waiter_name])
         method = NormalizedOperationMethod(getattr(self, _snake(config.operation)))
@@ -163,7 +170,7 @@ class Client:
 
     @property
     def waiter_names(self) -> list[str]:
-        return sorted(_snake(name) for name in _waiter_model().waiter_names)
+        return sorted(_snake(name) for name in _waiter_model(self.SERVICE).waiter_names)
 
     # -- lifetime -------------------------------------------------------------------------
 
@@ -171,7 +178,7 @@ class Client:
         if self._owns_engine:
             self.engine.close()
 
-    def __enter__(self) -> Client:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -188,25 +195,79 @@ def _metadata(request_id: str, status: int) -> dict[str, Any]:
 
 
 @cache
-def _waiter_model() -> WaiterModel:
-    return _session().get_waiter_model("dynamodb")
+def _waiter_model(service: str) -> WaiterModel:
+    try:
+        return _session().get_waiter_model(service)
+    except botocore.exceptions.UnknownServiceError:  # DynamoDB Streams defines no waiters
+        return WaiterModel({"version": 2, "waiters": {}})
 
 
 @cache
-def _paginator_config() -> dict[str, Any]:
-    model = _session().get_paginator_model("dynamodb")
+def _paginator_config(service: str) -> dict[str, Any]:
+    try:
+        model = _session().get_paginator_model(service)
+    except botocore.exceptions.UnknownServiceError:
+        return {}
     return {_snake(name): config for name, config in model._paginator_config.items()}  # type: ignore[attr-defined]
 
 
-def _method(operation: str) -> Any:
-    def method(self: Client, **kwargs: Any) -> dict[str, Any]:
+class StreamsClient(_ServiceClient):
+    """A boto3-compatible DynamoDB Streams client (``boto3.client("dynamodbstreams")``)."""
+
+    SERVICE = "dynamodbstreams"
+
+
+class Client(_ServiceClient):
+    """A boto3-compatible DynamoDB client (``boto3.client("dynamodb")``)."""
+
+    SERVICE = "dynamodb"
+
+    def streams(self) -> StreamsClient:
+        """A DynamoDB Streams client on the same engine and region."""
+        return StreamsClient(self.engine, region=self._ctx.region, parameter_validation=self._validate)
+
+    # -- beyond boto3: what a Lambda subscription and the TTL service do in AWS ---------------
+
+    def add_trigger(
+        self,
+        table_name: str,
+        handler: Handler,
+        *,
+        name: str | None = None,
+        batch_size: int = 100,
+        starting_position: str = "TRIM_HORIZON",
+    ) -> str:
+        """Call ``handler(records)`` with batches of ``table_name``'s stream records, in
+        order, at least once; returns the trigger's name, under which its position is
+        saved (so the same name resumes after a restart). ``starting_position``, for a
+        name seen for the first time: "TRIM_HORIZON" (oldest record kept) or "LATEST"."""
+        if starting_position not in ("TRIM_HORIZON", "LATEST"):
+            raise ValueError("starting_position must be TRIM_HORIZON or LATEST")
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        name = name or f"{table_name}:{handler.__module__}.{handler.__qualname__}"
+        trigger = Trigger(name, self._ctx.region, table_name, handler, batch_size, starting_position)
+        self.engine.triggers.add(trigger)
+        return name
+
+    def remove_trigger(self, name: str) -> None:
+        self.engine.triggers.remove(name)
+
+    def run_maintenance(self, now: float | None = None) -> tuple[int, int]:
+        """Sweep expired items and trim streams now: (items deleted, records trimmed)."""
+        return self.engine.maintenance.run(now)
+
+
+def _method(cls: type[_ServiceClient], operation: str) -> Any:
+    def method(self: _ServiceClient, **kwargs: Any) -> dict[str, Any]:
         return self._call(operation, kwargs)
 
     method.__name__ = _snake(operation)
-    method.__qualname__ = f"Client.{method.__name__}"
-    method.__doc__ = f"DynamoDB ``{operation}``, as ``boto3.client('dynamodb').{method.__name__}``."
+    method.__qualname__ = f"{cls.__name__}.{method.__name__}"
+    method.__doc__ = f"``{operation}``, as ``boto3.client('{cls.SERVICE}').{method.__name__}``."
     return method
 
 
-for _name in service_model().operation_names:
-    setattr(Client, _snake(_name), _method(_name))
+for _cls in (Client, StreamsClient):
+    for _name in service_model(_cls.SERVICE).operation_names:
+        setattr(_cls, _snake(_name), _method(_cls, _name))

@@ -1,6 +1,6 @@
 """The single entry point shared by the HTTP server and the embedded client.
 
-``handle(ctx, operation, request, mode)`` checks the request against the operation's
+``handle(ctx, operation, request, mode, service)`` checks the request against the operation's
 shape, runs it and returns the response document (None for operations that answer with
 an empty body). Any failure leaves as a :class:`~dynamo.errors.DynamoError`: the one
 place where unexpected exceptions become ``InternalServerError``.
@@ -12,19 +12,21 @@ from typing import Any
 
 from dynamo.engine import Context
 from dynamo.errors import translate, unknown_operation
-from dynamo.operations import OPERATIONS, Operation
+from dynamo.operations import DYNAMODB, SERVICES, Operation
 from dynamo.shapes import JSON
 
 
-def operation(name: str) -> Operation:
-    op = OPERATIONS.get(name)
+def operation(name: str, service: str = DYNAMODB) -> Operation:
+    op = SERVICES.get(service, {}).get(name)
     if op is None:
         raise unknown_operation()
     return op
 
 
-def handle(ctx: Context, name: str, request: Any, mode: str = JSON) -> dict[str, Any] | None:
-    op = operation(name)
+def handle(
+    ctx: Context, name: str, request: Any, mode: str = JSON, service: str = DYNAMODB
+) -> dict[str, Any] | None:
+    op = operation(name, service)
     try:
         return op.run(ctx, op.request.load_request(request, mode))
     except Exception as exc:  # neutral errors and bugs alike become DynamoDB errors here

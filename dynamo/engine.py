@@ -17,6 +17,7 @@ from typing import Final
 
 from storage.env import DEFAULT_MAP_SIZE, DEFAULT_MAX_DBS, Durability
 from storage.store import Store
+from streams.model import DEFAULT_ROLLOVER
 
 DEFAULT_REGION: Final = "us-east-1"
 DEFAULT_ACCOUNT: Final = "000000000000"
@@ -38,6 +39,13 @@ class Settings:
     #: Since mid-2026 DynamoDB wraps some PutItem/UpdateItem/DeleteItem validation errors in
     #: "1 validation error detected: " (reference 5.9). False gives the earlier bare texts.
     validation_envelope: bool = True
+    #: Seconds after which a stream's open shard is closed and a child shard opened.
+    stream_rollover: float = DEFAULT_ROLLOVER
+    #: DynamoDB refuses a second UpdateTimeToLive within about an hour; 0 (default) allows it.
+    ttl_change_interval: float = 0.0
+    #: Seconds between background rounds of TTL sweeping and stream upkeep (0: no thread;
+    #: call ``engine.maintenance.run()`` yourself).
+    maintenance_interval: float = 5.0
 
 
 class Engine:
@@ -61,6 +69,13 @@ class Engine:
         self._contexts: dict[str, Context] = {}
         self._lock = threading.Lock()
         self.closed = False
+        # Imported here: both use the write path, which needs this module's Context.
+        from dynamo.maintenance import Maintenance
+        from dynamo.triggers import Triggers
+
+        self.maintenance = Maintenance(self)
+        self.triggers = Triggers(self)
+        self.maintenance.start(self.settings.maintenance_interval)
 
     def context(self, region: str = DEFAULT_REGION) -> Context:
         """The request context for a region (cached, for a bounded number of regions)."""
@@ -76,6 +91,8 @@ class Engine:
         if self.closed:
             return
         self.closed = True
+        self.maintenance.stop()
+        self.triggers.close()
         self.store.close()
         if self._temporary:
             shutil.rmtree(self.path, ignore_errors=True)

@@ -20,6 +20,7 @@ log = logging.getLogger("dynamo")
 CORAL_VALIDATE: Final = "com.amazon.coral.validate"
 CORAL_SERVICE: Final = "com.amazon.coral.service"
 DYNAMODB: Final = "com.amazonaws.dynamodb.v20120810"
+STREAMS: Final = "com.amazonaws.dynamodb.streams.v20120810"
 
 _NAMESPACE: Final = {
     "ValidationException": CORAL_VALIDATE,
@@ -30,6 +31,8 @@ _NAMESPACE: Final = {
     "InvalidSignatureException": CORAL_SERVICE,
     "UnrecognizedClientException": CORAL_SERVICE,
     "AccessDeniedException": CORAL_SERVICE,
+    "ExpiredIteratorException": STREAMS,
+    "TrimmedDataAccessException": STREAMS,
 }
 # Types whose message member is spelled with a capital M on the wire.
 _CAPITAL_MESSAGE: Final = frozenset({"SerializationException", "TransactionCanceledException"})

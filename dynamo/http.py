@@ -21,7 +21,7 @@ from urllib.parse import parse_qs
 from dynamo import dispatch, wire
 from dynamo.engine import DEFAULT_REGION, Engine
 from dynamo.errors import DynamoError, internal_error, serialization, unknown_operation
-from dynamo.operations import OPERATIONS
+from dynamo.operations import SERVICES
 from dynamo.shapes import JSON
 
 log = logging.getLogger("dynamo.http")
@@ -30,7 +30,6 @@ MAX_BODY: Final = 16 * 1024 * 1024
 # Region names (any, as local tools use "local" or "localhost"; but not empty or arbitrary).
 _REGION: Final = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 GZIP_THRESHOLD: Final = 4096
-TARGET_PREFIX: Final = "DynamoDB_20120810."
 JSON_TYPES: Final = ("application/x-amz-json-1.0", "application/json")
 UNKNOWN_OPERATION_XML: Final = b"<UnknownOperationException/>\n"
 
@@ -195,8 +194,9 @@ class App:
                 except ValueError:
                     raise serialization() from None
             target = headers.get("x-amz-target", "")
-            prefix, _, name = target.partition(".")
-            if prefix + "." != TARGET_PREFIX or name not in OPERATIONS:
+            service, _, name = target.partition(".")
+            operation = SERVICES.get(service, {}).get(name)
+            if operation is None:
                 raise unknown_operation()
             query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
             try:
@@ -206,11 +206,13 @@ class App:
             if not body:
                 raise serialization()
             ctx = self.engine.context(region)
-            if OPERATIONS[name].writes:
+            if operation.writes:
                 loop = asyncio.get_running_loop()
-                result = await loop.run_in_executor(self._writer, dispatch.handle, ctx, name, request, JSON)
+                result = await loop.run_in_executor(
+                    self._writer, dispatch.handle, ctx, name, request, JSON, service
+                )
             else:
-                result = dispatch.handle(ctx, name, request, JSON)
+                result = dispatch.handle(ctx, name, request, JSON, service)
             return 200, result
         except DynamoError as exc:
             return exc.status, exc.body()

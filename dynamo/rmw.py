@@ -1,10 +1,10 @@
 """The one write path: read the old item, compute the new one, write both sides at once.
 
-Every item write (PutItem, DeleteItem, and later UpdateItem, batch writes, transactions,
-TTL deletes) goes through :func:`apply` inside a ``Store.write`` transaction. ``mutate``
-sees the old item and returns the new ``(item, size)`` or None to delete; it raises to
-refuse (a failed condition, a bad update) and then nothing is written. The item, its
-statistics and everything the store keeps beside it commit together.
+Every item write (PutItem, UpdateItem, DeleteItem, batch writes, transactions, TTL
+deletes) goes through :func:`apply` inside a ``Store.write`` transaction. ``mutate`` sees
+the old item and returns the new ``(item, size)`` or None to delete; it raises to refuse
+(a failed condition, a bad update) and then nothing is written. The item, its index
+entries, its statistics and its stream record commit together.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from dynamo import table_streams
+from dynamo.engine import Context
 from dynamo.errors import DynamoError
 from storage.catalog import TableDef
 from storage.errors import StorageError
@@ -49,8 +51,19 @@ class Change:
         return 0 if self.new is None else self.new[1]
 
 
-def apply(view: WriteView, table: TableDef, key_item: Item, mutate: Mutation) -> Change:
-    """Write one item, identified by its key attributes, through ``mutate``."""
+def apply(
+    ctx: Context,
+    view: WriteView,
+    table: TableDef,
+    key_item: Item,
+    mutate: Mutation,
+    *,
+    by_service: bool = False,
+) -> Change:
+    """Write one item, identified by its key attributes, through ``mutate``.
+
+    ``by_service`` marks deletions DynamoDB makes itself (TTL), as their stream records say.
+    """
     schema = table.key_schema
     key = schema.primary_key(key_item)
     old = view.get(table, key)
@@ -63,6 +76,16 @@ def apply(view: WriteView, table: TableDef, key_item: Item, mutate: Mutation) ->
             index_writes = view.delete(table, key, old)
     else:
         index_writes = view.put(table, key, new[0], new[1], old)
+    old_item = None if old is None else old[0]
+    table_streams.record(
+        ctx,
+        view,
+        table,
+        schema.key_of(key_item),
+        old_item,
+        None if new is None else new[0],
+        by_service=by_service,
+    )
     collection_size = None
     if any(index.kind == "LSI" for index in table.indexes):
         collection_size = view.collection_size(table, key[:PID_SIZE])

@@ -6,11 +6,24 @@ from __future__ import annotations
 from typing import Any, Final
 
 from dynamo.errors import invalid_parameters, validation
-from dynamo.shapes import Integer, List, Member, String, Struct
+from dynamo.shapes import Boolean, Integer, List, Member, String, Struct
 from storage.catalog import KeyAttribute, KeySchema
 
 MAX_CAPACITY: Final = 1_000_000_000_000
 INDEX_NAME: Final = "[a-zA-Z0-9_.-]+"
+
+
+STREAM_VIEW_TYPES = ["OLD_IMAGE", "KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE"]
+
+
+def stream_specification_shape() -> Struct:
+    return Struct(
+        "StreamSpecification",
+        {
+            "StreamEnabled": Member(Boolean(), not_null=True),
+            "StreamViewType": Member(String(enum=STREAM_VIEW_TYPES)),
+        },
+    )
 
 
 def throughput_shape() -> Struct:

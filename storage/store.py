@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import msgpack
 
-from storage import expiring, indexes, items
+from storage import changelog, expiring, indexes, items
 from storage.catalog import (
     CATALOG_DB,
     FORMAT_KEY,
@@ -47,7 +47,8 @@ T = TypeVar("T")
 TABLE_GROUP = PID_SIZE + MAX_SORT_PART
 INDEX_OVERFLOW = TABLE_GROUP + indexes.TABLE_KEY_DIGEST
 StoredItem = tuple[Item, int]  # (item, size)
-SYSTEM_DBS = (CATALOG_DB, expiring.EXPIRING_DB)  # the databases that are not tables or indexes
+# The databases that are not tables or indexes.
+SYSTEM_DBS = (CATALOG_DB, expiring.EXPIRING_DB, changelog.CHANGES_DB)
 Tables = dict[tuple[str, str], TableDef]
 
 
@@ -279,6 +280,22 @@ class ReadView:
             item, size = items.unpack(raw)
             yield key, item, size
 
+    def raw_items(self, table: TableDef, after: bytes | None = None) -> Iterator[tuple[bytes, Item, int]]:
+        """Every item in stored-key order from just after ``after``: (key, item, size).
+
+        Not DynamoDB's order (overflow groups are not re-sorted), but a stable one a
+        resumable sweep can continue from.
+        """
+        cursor = self._txn.cursor(self._db(table))
+        found = cursor.set_range(after) if after is not None else cursor.first()
+        if not found:
+            return
+        if after is not None and cursor.key() == after and not cursor.next():
+            return
+        for key, raw in cursor:
+            item, size = items.unpack(raw)
+            yield bytes(key), item, size
+
     def index_entries(
         self,
         table: TableDef,
@@ -316,6 +333,11 @@ class ReadView:
         if handle is None:
             raise CorruptStore(f"index {index.name} of {table.name} has no database")
         return handle
+
+    @property
+    def logs(self) -> changelog.LogReader:
+        """The change logs (streams), read in this view's transaction."""
+        return changelog.LogReader(self._txn)
 
     def item_count(self, table: TableDef) -> int:
         return self._txn.entries(self._db(table))
@@ -368,6 +390,11 @@ class WriteView(ReadView):
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         self._txn.after_commit(callback)
+
+    @property
+    def logs(self) -> changelog.LogWriter:
+        """The change logs (streams), written in this view's transaction."""
+        return changelog.LogWriter(self._txn)
 
     # -- expiring records (see storage.expiring) ----------------------------------------
 

@@ -55,6 +55,14 @@ def client(front_end: str, request: pytest.FixtureRequest) -> Any:
     return boto_client(request.getfixturevalue("server_url"))
 
 
+@pytest.fixture(scope="session")
+def streams_client(front_end: str, request: pytest.FixtureRequest) -> Any:
+    """A boto3-style DynamoDB Streams client on the same front end as ``client``."""
+    if front_end == "embedded":
+        return request.getfixturevalue("embedded_client").streams()
+    return boto_client(request.getfixturevalue("server_url"), service="dynamodbstreams")
+
+
 @pytest.fixture(scope="module")
 def table(client: Any) -> Iterator[str]:
     """A hash-key table (``pk`` S) shared by the tests of one module."""

@@ -64,9 +64,9 @@ def running_server(
             process.stdout.close()
 
 
-def boto_client(url: str, region: str = "us-east-1") -> Any:
+def boto_client(url: str, region: str = "us-east-1", service: str = "dynamodb") -> Any:
     return boto3.client(
-        "dynamodb",
+        service,
         endpoint_url=url,
         region_name=region,
         aws_access_key_id="AKIDTEST",

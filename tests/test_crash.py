@@ -14,6 +14,7 @@ import pytest
 
 from storage.store import Store
 from storage.values import item_size
+from streams import log as streams
 from tests.helpers import boto_client, running_server
 
 HEADERS = {
@@ -151,6 +152,7 @@ def test_batches_and_transactions_never_half_apply_after_sigkill(tmp_path: Path)
                 KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
                 AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
                 BillingMode="PAY_PER_REQUEST",
+                StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
             )
         for n in range(20):
             client.put_item(TableName="accounts", Item={"pk": {"S": f"acct{n}"}, "bal": {"N": "1000"}})
@@ -177,4 +179,12 @@ def test_batches_and_transactions_never_half_apply_after_sigkill(tmp_path: Path)
         assert sizes and set(sizes.values()) == {25}, "a batch was half applied"
         balances = [int(item["bal"]["N"]) for item, _ in view.items(accounts)]
         assert sum(balances) == 20 * 1000, "a transfer was half applied"
+        # Stream records commit with their items: one INSERT per stored item, no more, no less.
+        stream = streams.load(view.logs, bytes.fromhex(batches.meta["stream"]["log"]))
+        assert stream is not None
+        recorded = [record for _, record in view.logs.records(stream.log_id, 0)]
+        assert len(recorded) == sum(sizes.values())
+        assert {record[2]["pk"]["S"] for record in recorded} == {
+            item["pk"]["S"] for item, _ in view.items(batches)
+        }
     store.close()

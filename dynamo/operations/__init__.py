@@ -1,7 +1,9 @@
-"""One module per DynamoDB operation; this registry maps wire names to them.
+"""One module per operation; this registry maps each service's wire names to them.
 
 Each module declares ``OPERATION``: the request shape (checked generically before the
 operation runs, so ``run`` only sees well-typed input) and the function that serves it.
+Two services share the engine, as in AWS: DynamoDB itself and DynamoDB Streams, told
+apart by the ``X-Amz-Target`` prefix (the embedded client by its service model).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from dynamo.engine import Context
 from dynamo.shapes import Request
@@ -27,6 +29,11 @@ class Operation:
     #: PutItem/UpdateItem/DeleteItem wrap some validation errors in the 2026 envelope.
     envelope: bool = False
 
+
+DYNAMODB: Final = "DynamoDB_20120810"
+STREAMS: Final = "DynamoDBStreams_20120810"
+# The botocore service model of each target prefix.
+SERVICE_MODELS: Final = {DYNAMODB: "dynamodb", STREAMS: "dynamodbstreams"}
 
 _MODULES = (
     "create_table",
@@ -49,16 +56,20 @@ _MODULES = (
     "batch_get_item",
     "transact_write_items",
     "transact_get_items",
+    "update_time_to_live",
+    "describe_time_to_live",
 )
+_STREAMS_MODULES = ("list_streams", "describe_stream", "get_shard_iterator", "get_records")
 
 
-def _load() -> dict[str, Operation]:
+def _load(modules: tuple[str, ...]) -> dict[str, Operation]:
     registry = {}
-    for module_name in _MODULES:
+    for module_name in modules:
         module = importlib.import_module(f"dynamo.operations.{module_name}")
         operation: Operation = module.OPERATION
         registry[operation.name] = operation
     return registry
 
 
-OPERATIONS: dict[str, Operation] = _load()
+OPERATIONS: dict[str, Operation] = _load(_MODULES)
+SERVICES: dict[str, dict[str, Operation]] = {DYNAMODB: OPERATIONS, STREAMS: _load(_STREAMS_MODULES)}

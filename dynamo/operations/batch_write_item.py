@@ -137,7 +137,9 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
             if identity in seen:
                 raise validation(DUPLICATE_KEYS)
             seen.add(identity)
-        return [(w.name, rmw.apply(view, tables[w.name], w.key, rmw.replace_with(w.item))) for w in writes]
+        return [
+            (w.name, rmw.apply(ctx, view, tables[w.name], w.key, rmw.replace_with(w.item))) for w in writes
+        ]
 
     return _response(ctx.store.write(write), req)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from dynamo import table_streams
 from dynamo.engine import Context
 from dynamo.errors import invalid_parameters, resource_in_use, validation
 from dynamo.operations import Operation
@@ -24,11 +25,12 @@ from dynamo.schemas import (
     key_schema_of,
     key_schema_shape,
     on_demand_shape,
+    stream_specification_shape,
     throughput_meta,
     throughput_shape,
 )
 from dynamo.shapes import Boolean, Integer, List, Member, Request, String, Struct
-from dynamo.tables import describe, is_active, stream_label
+from dynamo.tables import describe, is_active
 from dynamo.tags import TAG_LIST, check_tags, merge
 from storage.catalog import IndexDef, KeySchema, TableDef
 from storage.store import WriteView
@@ -37,7 +39,6 @@ MAX_LSIS = 5
 MAX_GSIS = 20
 MAX_PROJECTED = 100
 TABLE_CLASSES = ("STANDARD", "STANDARD_INFREQUENT_ACCESS")
-STREAM_VIEW_TYPES = ["OLD_IMAGE", "KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE"]
 
 
 REQUEST = Request(
@@ -62,15 +63,7 @@ REQUEST = Request(
         "KeySchema": Member(key_schema_shape(enum_key_type=True), not_null=True),
         "LocalSecondaryIndexes": Member(List(index_shape("LocalSecondaryIndex", global_=False))),
         "GlobalSecondaryIndexes": Member(List(index_shape("GlobalSecondaryIndex", global_=True))),
-        "StreamSpecification": Member(
-            Struct(
-                "StreamSpecification",
-                {
-                    "StreamEnabled": Member(Boolean(), not_null=True),
-                    "StreamViewType": Member(String(enum=STREAM_VIEW_TYPES)),
-                },
-            )
-        ),
+        "StreamSpecification": Member(stream_specification_shape()),
         "SSESpecification": Member(
             Struct(
                 "SSESpecification",
@@ -339,13 +332,11 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
         "tags": tags,
         "protected": bool(req.get("DeletionProtectionEnabled", False)),
         "table_class": table_class,
-        "stream": stream,
+        "stream": None,
         "sse": sse,
         "on_demand": req.get("OnDemandThroughput") or None,
     }
-    table = TableDef(ctx.region, name, str(uuid.uuid4()), key_schema, tuple(indexes), meta)
-    if stream is not None:
-        table = table.with_meta(stream={**stream, "label": stream_label(now)})
+    new_table = TableDef(ctx.region, name, str(uuid.uuid4()), key_schema, tuple(indexes), meta)
 
     def create(view: WriteView) -> dict[str, Any]:
         existing = view.table(ctx.region, name)
@@ -355,6 +346,9 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
                     f"Attempt to change a resource which is still in use: Table is being created: {name}"
                 )
             raise resource_in_use(f"Table already exists: {name}")
+        table = new_table
+        if stream is not None:
+            table = table_streams.enable(ctx, view, table, stream["view_type"], now)
         view.create_table(table)
         return {"TableDescription": describe(ctx, view, table, "create")}
 

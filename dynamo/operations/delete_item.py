@@ -49,7 +49,7 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
                 f"1 validation error detected: Value '{return_values}' at 'returnValues' failed to satisfy "
                 "constraint: Member must satisfy enum value set: [ALL_OLD, NONE]"
             )
-        return rmw.apply(view, table, check_key(table.key_schema, req["Key"]), mutate)
+        return rmw.apply(ctx, view, table, check_key(table.key_schema, req["Key"]), mutate)
 
     return response(ctx.store.write(delete), req)
 

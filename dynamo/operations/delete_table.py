@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dynamo import table_streams
 from dynamo.engine import Context
 from dynamo.errors import resource_in_use, validation
 from dynamo.operations import Operation
@@ -27,6 +28,8 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
         if table.meta.get("protected"):
             raise validation(PROTECTED)
         description = describe(ctx, view, table, "delete")
+        if table_streams.enabled(table):  # the stream outlives the table, DISABLED, for 24 hours
+            table = table_streams.disable(view, table, ctx.clock())
         view.delete_table(table)
         return {"TableDescription": description}
 

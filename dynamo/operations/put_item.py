@@ -52,7 +52,7 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
         table = data_table(ctx, view, req["TableName"])
         check_item_key(table.key_schema, item)
         check_index_keys(table, item)
-        return rmw.apply(view, table, item, mutate)
+        return rmw.apply(ctx, view, table, item, mutate)
 
     return response(ctx.store.write(put), req)
 

@@ -227,7 +227,7 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
             if action.kind == CHECK:
                 continue
             try:
-                outcome.change = rmw.apply(view, table, key, rmw.replace_with(outcome.after))
+                outcome.change = rmw.apply(ctx, view, table, key, rmw.replace_with(outcome.after))
             except DynamoError as exc:
                 if exc.code != "ItemCollectionSizeLimitExceededException":
                     raise

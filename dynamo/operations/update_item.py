@@ -52,7 +52,7 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
             guard(old)
             return updated_item(table, update, old, key)
 
-        return rmw.apply(view, table, key, mutate)
+        return rmw.apply(ctx, view, table, key, mutate)
 
     return response(ctx.store.write(write), req, update=update)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dynamo import table_streams
 from dynamo.engine import Context
 from dynamo.errors import (
     DynamoError,
@@ -30,6 +31,7 @@ from dynamo.schemas import (
     index_shape,
     key_schema_of,
     on_demand_shape,
+    stream_specification_shape,
     throughput_meta,
     throughput_shape,
 )
@@ -92,12 +94,7 @@ REQUEST = Request(
         "BillingMode": Member(String(enum=["PROVISIONED", "PAY_PER_REQUEST"])),
         "ProvisionedThroughput": Member(throughput_shape()),
         "GlobalSecondaryIndexUpdates": Member(List(_gsi_update())),
-        "StreamSpecification": Member(
-            Struct(
-                "StreamSpecification",
-                {"StreamEnabled": Member(Boolean(), not_null=True), "StreamViewType": Member(String())},
-            )
-        ),
+        "StreamSpecification": Member(stream_specification_shape()),
         "SSESpecification": Member(
             Struct(
                 "SSESpecification",
@@ -114,9 +111,12 @@ REQUEST = Request(
     },
 )
 
+# DynamoDB's 2026 wording (older: "... GlobalSecondaryIndexUpdates or SSESpecification or
+# ReplicaUpdates is required").
 NOTHING_TO_DO = (
-    "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or "
-    "SSESpecification or ReplicaUpdates is required"
+    "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates, "
+    "SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, "
+    "DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is required"
 )
 
 
@@ -160,23 +160,73 @@ def _check_updates(updates: list[dict[str, Any]]) -> None:
         )
 
 
-def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    refuse_unsupported(req, "StreamSpecification", "SSESpecification")
-    updates = req.get("GlobalSecondaryIndexUpdates") or []
-    changes = [
-        m
-        for m in (
-            "ProvisionedThroughput",
-            "BillingMode",
-            "TableClass",
-            "DeletionProtectionEnabled",
-            "OnDemandThroughput",
+def _check_combination(req: dict[str, Any], updates: list[dict[str, Any]]) -> None:
+    """Changes DynamoDB makes only one at a time (a rejected call applies nothing)."""
+    present = {m for m in _CHANGES if m in req} | ({"GlobalSecondaryIndexUpdates"} if updates else set())
+    for member, rule in _ALONE:
+        if member in present and len(present) > 1:
+            raise invalid_parameters(rule)
+    if "OnDemandThroughput" in present and present - {"OnDemandThroughput", "BillingMode"}:
+        raise invalid_parameters(
+            "OnDemandThroughput can only be combined with BillingMode in an UpdateTable request"
         )
-        if m in req
-    ]
-    if not changes and not updates:
+    if "StreamSpecification" in present:
+        if "ProvisionedThroughput" in present or req.get("BillingMode") == "PROVISIONED":
+            raise invalid_parameters("You cannot modify stream status while updating table IOPS")
+        if any("Create" in u or "Delete" in u for u in updates):
+            raise invalid_parameters("You cannot create or delete index while changing stream status")
+
+
+def _check_stream_change(spec: dict[str, Any]) -> None:
+    """Request-level rules of a StreamSpecification change."""
+    if spec["StreamEnabled"] and "StreamViewType" not in spec:
+        raise invalid_parameters("If stream is being enabled then UpdateViewType is required")
+    if not spec["StreamEnabled"] and "StreamViewType" in spec:
+        raise invalid_parameters("If stream is being disabled, then UpdateViewType must not be specified")
+
+
+def _change_stream(
+    ctx: Context, view: WriteView, table: TableDef, spec: dict[str, Any], now: float
+) -> TableDef:
+    if spec["StreamEnabled"]:
+        if table_streams.enabled(table):
+            raise validation(f"Table already has an enabled stream: TableName: {table.name}")
+        return table_streams.enable(ctx, view, table, spec["StreamViewType"], now)
+    if not table_streams.enabled(table):
+        raise validation(f"Table has no stream to disable: TableName: {table.name}")
+    return table_streams.disable(view, table, now)
+
+
+_CHANGES = (
+    "ProvisionedThroughput",
+    "BillingMode",
+    "TableClass",
+    "DeletionProtectionEnabled",
+    "OnDemandThroughput",
+    "StreamSpecification",
+    "SSESpecification",
+)
+# Members that must be a request's only change, in the order DynamoDB checks them.
+_ALONE = (
+    ("SSESpecification", "Server-Side Encryption modification must be the only operation in the request"),
+    ("TableClass", "TableClass modification must be the only operation in the request"),
+    (
+        "DeletionProtectionEnabled",
+        "DeletionProtection modification must be the only operation in the request",
+    ),
+)
+
+
+def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
+    updates = req.get("GlobalSecondaryIndexUpdates") or []
+    if not updates and not any(m in req for m in _CHANGES):
         raise validation(NOTHING_TO_DO)
     _check_updates(updates)
+    _check_combination(req, updates)
+    refuse_unsupported(req, "SSESpecification")
+    stream_change = req.get("StreamSpecification")
+    if stream_change is not None:
+        _check_stream_change(stream_change)
     if "TableClass" in req and req["TableClass"] not in ("STANDARD", "STANDARD_INFREQUENT_ACCESS"):
         raise validation(
             "Invalid table-class parameter provided. Please try again with a valid table-class value: "
@@ -201,6 +251,8 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
             meta["on_demand"] = req["OnDemandThroughput"] or None
         meta["indexes"] = index_settings
         table = table.with_meta(**meta)
+        if stream_change is not None:
+            table = _change_stream(ctx, view, table, stream_change, now)
         deleting: IndexDef | None = None
         for update in updates:
             if "Create" in update:

@@ -97,7 +97,9 @@ def test_index_update_errors(client: Any, table: str) -> None:
         client.update_table(TableName=table, GlobalSecondaryIndexUpdates=[{}])
     with raises(
         "ValidationException",
-        "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required",
+        "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates, "
+        "SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, "
+        "DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is required",
     ):
         client.update_table(TableName=table, GlobalSecondaryIndexUpdates=[])
     with raises(

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dynamo import dispatch
-from dynamo.engine import Engine
+from dynamo.engine import Engine, Settings
 from dynamo.errors import DynamoError
-from dynamo.operations import OPERATIONS
+from dynamo.operations import DYNAMODB, SERVICES
 from dynamo.shapes import JSON, PYTHON
 
 # Embedded callers can pass any Python str, lone surrogates included.
@@ -25,7 +25,8 @@ json_values = st.recursive(
     max_leaves=20,
 )
 # Requests that look like DynamoDB requests (the right member names, random values).
-MEMBERS = sorted({name for op in OPERATIONS.values() for name in op.request.members})
+ALL_OPERATIONS = sorted((service, name) for service, ops in SERVICES.items() for name in ops)
+MEMBERS = sorted({n for ops in SERVICES.values() for op in ops.values() for n in op.request.members})
 requests = st.dictionaries(st.sampled_from(MEMBERS), json_values, max_size=5)
 attribute_values = st.dictionaries(
     st.sampled_from(["S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL", "X"]), json_values, max_size=2
@@ -37,7 +38,7 @@ put_items = st.fixed_dictionaries(
 
 @pytest.fixture(scope="module")
 def engine() -> Any:
-    engine = Engine()
+    engine = Engine(settings=Settings(maintenance_interval=0))
     ctx = engine.context()
     dispatch.handle(
         ctx,
@@ -47,26 +48,32 @@ def engine() -> Any:
             "BillingMode": "PAY_PER_REQUEST",
             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
             "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+            "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
         },
     )
     yield engine
     engine.close()
 
 
-def _only_client_errors(engine: Engine, operation: str, request: Any, mode: str) -> None:
+def _only_client_errors(
+    engine: Engine, operation: str, request: Any, mode: str, service: str = DYNAMODB
+) -> None:
     try:
-        dispatch.handle(engine.context(), operation, request, mode)
+        dispatch.handle(engine.context(), operation, request, mode, service)
     except DynamoError as exc:
         assert exc.status == 400, (operation, request, exc)
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.sampled_from(sorted(OPERATIONS)), requests, st.sampled_from([JSON, PYTHON]))
-def test_random_requests_get_client_errors(engine: Engine, operation: str, request: Any, mode: str) -> None:
-    # Whatever a client sends, the answer is a success or a 400-class DynamoDB error, never a 500.
-    if operation in ("DeleteTable", "CreateTable") and request.get("TableName") == "fuzz":
+@given(st.sampled_from(ALL_OPERATIONS), requests, st.sampled_from([JSON, PYTHON]))
+def test_random_requests_get_client_errors(
+    engine: Engine, operation: tuple[str, str], request: Any, mode: str
+) -> None:
+    # Whatever a client sends, to either service, the answer is a success or a 400-class error, never a 500.
+    service, name = operation
+    if name in ("DeleteTable", "CreateTable") and request.get("TableName") == "fuzz":
         return
-    _only_client_errors(engine, operation, request, mode)
+    _only_client_errors(engine, name, request, mode, service)
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -1,0 +1,44 @@
+"""Shard iterators: opaque strings naming a position in a shard, valid for 15 minutes.
+
+The form imitates DynamoDB's (the stream ARN, a version, then an opaque part, joined by
+``|``). The opaque part carries the stream's log, the shard, the next sequence number to
+read and when the iterator was issued; it is only a cursor, not a credential.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+from streams.model import ITERATOR_LIFETIME
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    stream_arn: str
+    log_id: bytes
+    shard_id: str
+    #: the next sequence number to read
+    next_seq: int
+    issued: float
+
+    def expired(self, now: float) -> bool:
+        return now - self.issued > ITERATOR_LIFETIME
+
+
+def encode(position: Position) -> str:
+    opaque = f"{position.log_id.hex()}:{position.shard_id}:{position.next_seq}:{int(position.issued * 1000)}"
+    return f"{position.stream_arn}|1|{base64.urlsafe_b64encode(opaque.encode()).decode()}"
+
+
+def decode(iterator: str) -> Position | None:
+    """The position an iterator names, or None if it is not one of ours."""
+    arn, sep1, rest = iterator.rpartition("|1|")
+    if not sep1 or not arn:
+        return None
+    try:
+        log_id, shard_id, next_seq, issued = base64.urlsafe_b64decode(rest.encode()).decode().split(":")
+        return Position(arn, bytes.fromhex(log_id), shard_id, int(next_seq), int(issued) / 1000)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
