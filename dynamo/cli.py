@@ -41,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--ttl-interval",
+        "--maintenance-interval",
+        dest="ttl_interval",
         type=float,
         default=5.0,
         metavar="SECONDS",

@@ -237,15 +237,24 @@ class Client(_ServiceClient):
         batch_size: int = 100,
         starting_position: str = "TRIM_HORIZON",
     ) -> str:
-        """Call ``handler(records)`` with batches of ``table_name``'s stream records, in
-        order, at least once; returns the trigger's name, under which its position is
-        saved (so the same name resumes after a restart). ``starting_position``, for a
-        name seen for the first time: "TRIM_HORIZON" (oldest record kept) or "LATEST"."""
+        """Call ``handler(event)`` with batches of ``table_name``'s stream records, shaped
+        as the event a Lambda function gets (``{"Records": [...]}``), in order, at least
+        once; returns the trigger's name, under which its position is saved (so the same
+        name resumes after a restart). ``starting_position``, for a name seen for the first
+        time: "TRIM_HORIZON" (oldest record kept) or "LATEST"."""
         if starting_position not in ("TRIM_HORIZON", "LATEST"):
             raise ValueError("starting_position must be TRIM_HORIZON or LATEST")
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
-        name = name or f"{table_name}:{handler.__module__}.{handler.__qualname__}"
+        if name is None:
+            qualname = getattr(handler, "__qualname__", "")
+            if not qualname or "<" in qualname:  # lambdas and locals have no stable name
+                raise ValueError(
+                    "name a trigger whose handler has no stable name (a lambda or a local function)"
+                )
+            name = f"{handler.__module__}.{qualname}"
+        if not name or len(name.encode("utf-8")) > 255:
+            raise ValueError("a trigger name is 1 to 255 bytes")
         trigger = Trigger(name, self._ctx.region, table_name, handler, batch_size, starting_position)
         self.engine.triggers.add(trigger)
         return name

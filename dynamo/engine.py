@@ -69,10 +69,12 @@ class Engine:
         self._contexts: dict[str, Context] = {}
         self._lock = threading.Lock()
         self.closed = False
-        # Imported here: both use the write path, which needs this module's Context.
+        # Imported here: they use the write path, which needs this module's Context.
         from dynamo.maintenance import Maintenance
+        from dynamo.table_streams import upgrade
         from dynamo.triggers import Triggers
 
+        upgrade(self)
         self.maintenance = Maintenance(self)
         self.triggers = Triggers(self)
         self.maintenance.start(self.settings.maintenance_interval)
@@ -88,14 +90,19 @@ class Engine:
         return ctx
 
     def close(self) -> None:
-        if self.closed:
-            return
-        self.closed = True
-        self.maintenance.stop()
-        self.triggers.close()
-        self.store.close()
-        if self._temporary:
-            shutil.rmtree(self.path, ignore_errors=True)
+        """Stop the background work, then close the store (safe to call twice, from any
+        thread, even from a trigger handler)."""
+        with self._lock:
+            if self.closed:
+                return
+            self.closed = True
+        try:
+            self.maintenance.stop()
+            self.triggers.close()
+        finally:
+            self.store.close()
+            if self._temporary:
+                shutil.rmtree(self.path, ignore_errors=True)
 
 
 class Context:

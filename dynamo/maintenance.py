@@ -8,6 +8,7 @@ it off and call :meth:`Maintenance.run` themselves).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from typing import TYPE_CHECKING
@@ -35,24 +36,44 @@ class Maintenance:
 
     def maintain_streams(self, now: float | None = None) -> int:
         """Roll over shards that are due, trim records older than 24 hours and drop
-        streams disabled for 24 hours; how many records were trimmed."""
+        streams disabled for 24 hours, one bounded transaction at a time; how many records
+        were trimmed."""
         engine = self._engine
         when = engine.clock() if now is None else now
         rollover = engine.settings.stream_rollover
+        with engine.store.read() as view:
+            log_ids = [stream.log_id for stream in streams.every(view.logs)]
+        trimmed = 0
+        for log_id in log_ids:
 
-        def maintain(view: WriteView) -> int:
-            trimmed = 0
-            for stream in streams.every(view.logs):
+            def maintain(view: WriteView, log_id: bytes = log_id) -> tuple[int, bool]:
+                stream = streams.load(view.logs, log_id)
+                if stream is None:
+                    return 0, True
                 if stream.disabled is None:
                     streams.roll_over_if_due(view.logs, stream, when, rollover)
-                trimmed += streams.trim(view.logs, stream, when)
-            return trimmed
+                return streams.trim(view.logs, stream, when)
 
-        return engine.store.write(maintain)
+            done = False
+            while not done and not self._stop.is_set():
+                deleted, done = engine.store.write(maintain)
+                trimmed += deleted
+        return trimmed
 
     def run(self, now: float | None = None) -> tuple[int, int]:
-        """One round of everything: (items expired, stream records trimmed)."""
-        return self.sweep_ttl(now), self.maintain_streams(now)
+        """One round of everything: (items expired, stream records trimmed). Each part runs
+        even if the other fails (the failure is logged, and raised once both have run)."""
+        results = [0, 0]
+        failure: Exception | None = None
+        for i, part in enumerate((self.sweep_ttl, self.maintain_streams)):
+            try:
+                results[i] = part(now)
+            except Exception as exc:
+                log.exception("background maintenance failed in %s", part.__name__)
+                failure = failure or exc
+        if failure is not None:
+            raise failure
+        return results[0], results[1]
 
     # -- the background thread ------------------------------------------------------------
 
@@ -66,13 +87,14 @@ class Maintenance:
 
     def _loop(self, interval: float) -> None:
         while not self._stop.wait(interval):
-            try:
+            with contextlib.suppress(Exception):  # logged by run(); the next round tries again
                 self.run()
-            except Exception:  # keep the service alive; the next round tries again
-                log.exception("background maintenance failed")
 
     def stop(self) -> None:
+        """Stop the thread, after the slice of work it is doing (slices are short)."""
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
+        self.sweeper.stop()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+        self._thread = None

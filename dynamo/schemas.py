@@ -13,6 +13,7 @@ MAX_CAPACITY: Final = 1_000_000_000_000
 INDEX_NAME: Final = "[a-zA-Z0-9_.-]+"
 
 
+# The order DynamoDB lists them in its enum message (a Java hash order, not the model's).
 STREAM_VIEW_TYPES = ["OLD_IMAGE", "KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE"]
 
 

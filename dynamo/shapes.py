@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import re
 from collections.abc import Sequence
 from datetime import datetime
@@ -292,7 +293,13 @@ class Timestamp(Shape):
         if isinstance(value, datetime):
             return value.timestamp()
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
+            try:
+                seconds = float(value)
+            except OverflowError:
+                seconds = math.inf
+            if not math.isfinite(seconds):
+                raise serialization("Unexpected value for a Date")
+            return seconds
         if isinstance(value, dict):
             raise serialization(_STRUCT_OR_MAP)
         if isinstance(value, list):
@@ -302,9 +309,12 @@ class Timestamp(Shape):
                 return datetime.fromisoformat(value).timestamp()
             except ValueError:
                 try:
-                    return float(value)
+                    seconds = float(value)
                 except ValueError:
+                    seconds = math.nan
+                if not math.isfinite(seconds):
                     raise serialization("STRING_VALUE can not be converted to a Date") from None
+                return seconds
         raise serialization(f"{_json_kind(value)} can not be converted to a Date")
 
 

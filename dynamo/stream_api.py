@@ -7,7 +7,7 @@ import re
 from typing import Any, Final
 
 from dynamo.engine import Context
-from dynamo.errors import resource_not_found, validation
+from dynamo.errors import DynamoError, resource_not_found, validation
 from dynamo.shapes import Integer, Member, String
 from storage.changelog import LogReader
 from streams import log as streams
@@ -52,6 +52,16 @@ def find(ctx: Context, logs: LogReader, arn: str) -> Stream:
         if stream.arn == arn and stream.region == ctx.region:
             return stream
     raise resource_not_found(f"Requested resource not found: Stream: {arn} not found")
+
+
+def trimmed() -> DynamoError:
+    """A position in records the 24-hour retention has deleted."""
+    return DynamoError("TrimmedDataAccessException", "The data you are trying to access has been trimmed")
+
+
+def expired_iterator() -> DynamoError:
+    # The service model's description of the error (its wire text is unconfirmed).
+    return DynamoError("ExpiredIteratorException", "The provided iterator exceeds the maximum age allowed.")
 
 
 def shard_json(shard: Shard) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dynamo.engine import Context
+from dynamo.engine import Context, Engine
 from dynamo.tables import stream_label
 from storage.catalog import TableDef
 from storage.store import WriteView
@@ -20,20 +20,25 @@ from streams import log as streams
 
 def enable(ctx: Context, view: WriteView, table: TableDef, view_type: str, now: float) -> TableDef:
     """The table with a new stream (a new label and ARN, even after an earlier one)."""
-    label = stream_label(now)
+    table_arn = ctx.table_arn(table.name)
+    # A label is a millisecond timestamp; an earlier stream of a table of this name (still
+    # kept, disabled) may have been created in the same millisecond, and ARNs must differ.
+    earlier = [s.created for s in streams.every(view.logs) if s.arn.startswith(f"{table_arn}/stream/")]
+    created = max([now, *(t + 0.001 for t in earlier)])
+    label = stream_label(created)
     schema = [[table.key_schema.hash.name, "HASH"]]
     if table.key_schema.range is not None:
         schema.append([table.key_schema.range.name, "RANGE"])
     stream = streams.create(
         view.logs,
-        table_arn=ctx.table_arn(table.name),
+        table_arn=table_arn,
         region=table.region,
         table=table.name,
         table_id=table.table_id,
         label=label,
         view_type=view_type,
         key_schema=schema,
-        now=now,
+        now=created,
     )
     spec = {"enabled": True, "view_type": view_type, "label": label, "log": stream.log_id.hex()}
     return table.with_meta(stream=spec)
@@ -50,7 +55,28 @@ def disable(view: WriteView, table: TableDef, now: float) -> TableDef:
 
 def enabled(table: TableDef) -> bool:
     spec = table.meta.get("stream")
-    return bool(spec and spec.get("enabled"))
+    return bool(spec and spec.get("enabled") and "log" in spec)
+
+
+def _needs_log(table: TableDef) -> bool:
+    spec = table.meta.get("stream")
+    return bool(spec and spec.get("enabled") and "log" not in spec)
+
+
+def upgrade(engine: Engine) -> None:
+    """Give a stream to the tables that data directories of version 0.1 marked as streamed
+    without one (that version stored only the specification)."""
+    with engine.store.read() as view:
+        if not any(_needs_log(table) for table in view.tables()):
+            return
+
+    def add_logs(view: WriteView) -> None:
+        for table in view.tables():
+            if _needs_log(table):
+                ctx = engine.context(table.region)
+                view.save_table(enable(ctx, view, table, table.meta["stream"]["view_type"], engine.clock()))
+
+    engine.store.write(add_logs)
 
 
 def record(
@@ -64,9 +90,9 @@ def record(
     by_service: bool = False,
 ) -> None:
     """Record one write of ``table`` in its stream, if it has one (in the write's transaction)."""
-    spec = table.meta.get("stream")
-    if not spec or not spec.get("enabled"):
+    if not enabled(table):
         return
+    spec = table.meta["stream"]
     recorded = streams.record(
         view.logs,
         bytes.fromhex(spec["log"]),

@@ -1,10 +1,12 @@
 """Stream triggers for embedded users: the local equivalent of a Lambda function
 subscribed to a table's stream.
 
-A trigger is a Python callable that receives batches of stream records (exactly as
-GetRecords returns them), in order, at least once: its position is saved in the data
-directory only after it returns, so a failure or a crash means the batch is delivered
-again. Positions are keyed by the trigger's name, so a process that registers the same
+A trigger is a Python callable that receives batches of stream records as a Lambda
+function would: ``handler({"Records": [...]})``, each record as GetRecords returns it plus
+``eventSourceARN`` (and ``userIdentity`` in Lambda's spelling), so a handler written for
+Lambda runs unchanged (one written ``(event, context)`` gets ``None`` as its context). Batches come in order, at least once: the position is saved in the
+data directory only after the handler returns, so a failure or a crash means the batch is
+delivered again. Positions are keyed by the trigger's name, so a process that registers the same
 name again after a restart resumes where the last one stopped.
 
 A trigger follows its table's *current* stream: when a stream is disabled and another
@@ -14,8 +16,10 @@ the new one.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import islice
@@ -25,12 +29,16 @@ from storage.changelog import LogReader
 from storage.store import WriteView
 from streams import log as streams
 from streams.reading import wire_records
+from streams.records import lambda_form
 
 if TYPE_CHECKING:
     from dynamo.engine import Engine
 
 log = logging.getLogger("dynamo.triggers")
-Handler = Callable[[list[dict[str, Any]]], object]
+Handler = Callable[[dict[str, Any]], object]
+
+
+MAX_BACKOFF = 60.0
 
 
 @dataclass
@@ -42,6 +50,14 @@ class Trigger:
     batch_size: int
     #: where a trigger without a saved position starts: "TRIM_HORIZON" or "LATEST"
     start: str
+    #: after a failure, the handler is tried again from this time (monotonic clock)
+    retry_at: float = 0.0
+    failures: int = 0
+
+    @property
+    def consumer(self) -> str:
+        """Where its position is saved: per table, so a name reused elsewhere starts afresh."""
+        return f"trigger:{self.region}:{self.table}:{self.name}"
 
 
 class Triggers:
@@ -54,31 +70,37 @@ class Triggers:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._delivering = threading.Lock()
 
     # -- registration ---------------------------------------------------------------------
 
     def add(self, trigger: Trigger) -> None:
         self._start_position(trigger)
         with self._lock:
-            self._triggers[trigger.name] = trigger
+            self._triggers[trigger.consumer] = trigger
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="dynamo-triggers", daemon=True)
                 self._thread.start()
         self._wake.set()
 
     def remove(self, name: str) -> None:
+        """Stop the triggers of this name (their positions stay saved, for a later ``add``)."""
         with self._lock:
-            self._triggers.pop(name, None)
+            self._triggers = {k: t for k, t in self._triggers.items() if t.name != name}
 
     def notify(self) -> None:
         """Something was written to a stream: deliver soon."""
         self._wake.set()
 
     def close(self) -> None:
+        """Stop delivering; waits (up to 10 s) for a handler that is running to return."""
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():  # close() from a handler
+            thread.join(timeout=10)
+            if thread.is_alive():
+                log.warning("a stream trigger handler is still running after close()")
 
     # -- delivery -------------------------------------------------------------------------
 
@@ -98,18 +120,20 @@ class Triggers:
         """Give each trigger its next batch, if any; how many records were delivered."""
         with self._lock:
             triggers = list(self._triggers.values())
-        return sum(self._deliver_one(trigger) for trigger in triggers)
+        with self._delivering:  # one delivery at a time: a handler never runs twice at once
+            now = time.monotonic()
+            return sum(self._deliver_one(trigger) for trigger in triggers if trigger.retry_at <= now)
 
     def _deliver_one(self, trigger: Trigger) -> int:
         store = self._engine.store
         with store.read() as view:
             table = view.table(trigger.region, trigger.table)
             spec = None if table is None else table.meta.get("stream")
-            if spec is None:
+            if spec is None or "log" not in spec:
                 return 0
             current = bytes.fromhex(spec["log"])
-            position = view.logs.consumer(_consumer(trigger.name))
-            log_id, next_seq = self._resume(view.logs, trigger, position, current)
+            position = view.logs.consumer(trigger.consumer)
+            log_id, next_seq = self._resume(view.logs, position, current)
             stream = streams.load(view.logs, log_id)
             if stream is None:
                 return 0
@@ -120,44 +144,67 @@ class Triggers:
                 self._save(trigger, current, 0)
                 return 1
             return 0
-        records = wire_records(stream, batch)
+        event = {"Records": [lambda_form(record, stream.arn) for record in wire_records(stream, batch)]}
         try:
-            trigger.handler(records)
+            if _takes_context(trigger.handler):
+                trigger.handler(event, None)  # type: ignore[call-arg]
+            else:
+                trigger.handler(event)
         except Exception:
-            log.exception("stream trigger %s failed; the batch will be delivered again", trigger.name)
+            trigger.failures += 1
+            delay = min(MAX_BACKOFF, 2.0 ** (trigger.failures - 1))
+            trigger.retry_at = time.monotonic() + delay
+            log.warning(
+                "stream trigger %s failed (%d in a row); the batch is delivered again in %.0f s",
+                trigger.name,
+                trigger.failures,
+                delay,
+                exc_info=trigger.failures == 1,
+            )
             return 0
+        trigger.failures = 0
         self._save(trigger, log_id, batch[-1][0] + 1)
         return len(batch)
 
     def _start_position(self, trigger: Trigger) -> None:
-        """A new trigger's position: the oldest record kept, or (LATEST) the next one."""
+        """A new trigger's position: the oldest record kept, or (LATEST) the next one to
+        be written, whether or not its table has a stream yet."""
 
         def start(view: WriteView) -> None:
-            name = _consumer(trigger.name)
+            if view.logs.consumer(trigger.consumer) is not None:
+                return  # known: resume where it stopped
             table = view.table(trigger.region, trigger.table)
             spec = None if table is None else table.meta.get("stream")
-            if view.logs.consumer(name) is not None or spec is None:
-                return
+            log_hex = spec.get("log") if spec else None
             next_seq = view.logs.last_sequence() + 1 if trigger.start == "LATEST" else 0
-            view.logs.save_consumer(name, {"log": spec["log"], "next": next_seq})
+            view.logs.save_consumer(trigger.consumer, {"log": log_hex, "next": next_seq})
 
         self._engine.store.write(start)
 
     @staticmethod
-    def _resume(logs: LogReader, trigger: Trigger, position: Any, current: bytes) -> tuple[bytes, int]:
+    def _resume(logs: LogReader, position: Any, current: bytes) -> tuple[bytes, int]:
         """(log, next sequence number) a trigger reads from."""
-        if position is not None:
-            log_id = bytes.fromhex(position["log"])
-            if log_id == current or logs.descriptor(log_id) is not None:
-                return log_id, int(position["next"])
-        return current, 0  # no position yet, or its stream is gone: the oldest record kept
+        if position is None:
+            return current, 0
+        if position["log"] is None:  # registered before the table had a stream
+            return current, int(position["next"])
+        log_id = bytes.fromhex(position["log"])
+        if log_id == current or logs.descriptor(log_id) is not None:
+            return log_id, int(position["next"])
+        return current, 0  # its stream is gone (trimmed): the oldest record of the current one
 
     def _save(self, trigger: Trigger, log_id: bytes, next_seq: int) -> None:
         def save(view: WriteView) -> None:
-            view.logs.save_consumer(_consumer(trigger.name), {"log": log_id.hex(), "next": next_seq})
+            view.logs.save_consumer(trigger.consumer, {"log": log_id.hex(), "next": next_seq})
 
         self._engine.store.write(save)
 
 
-def _consumer(name: str) -> str:
-    return f"trigger:{name}"
+def _takes_context(handler: Handler) -> bool:
+    """Whether a handler is written ``(event, context)``, as Lambda handlers are."""
+    try:
+        parameters = inspect.signature(handler).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) >= 2 and positional[1].default is inspect.Parameter.empty

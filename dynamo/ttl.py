@@ -53,25 +53,41 @@ class Sweeper:
         self._engine = engine
         self._cursors: dict[str, bytes] = {}  # table id -> last key examined
         self._lock = threading.Lock()  # one sweep at a time (the cursors are shared)
+        self._last_table = ""  # where the previous sweep ended
+        self._stop = threading.Event()
 
     def sweep(self, now: float | None = None, budget: int = 100_000) -> int:
-        """Examine up to ``budget`` items; delete the expired ones; how many were deleted."""
+        """Examine up to ``budget`` items; delete the expired ones; how many were deleted.
+
+        Tables take turns: each sweep starts with the table after the one the previous
+        sweep ended in, so a large table cannot starve the others.
+        """
         engine = self._engine
         now = engine.clock() if now is None else now
         deleted = 0
         with self._lock:
             with engine.store.read() as view:
-                tables = [t for t in view.tables() if ttl_attribute(t) is not None]
+                tables = sorted(
+                    (t for t in view.tables() if ttl_attribute(t) is not None), key=lambda t: t.table_id
+                )
             live = {t.table_id for t in tables}
             self._cursors = {k: v for k, v in self._cursors.items() if k in live}
-            for table in tables:
-                while budget > 0:
+            first = next((i for i, t in enumerate(tables) if t.table_id > self._last_table), 0)
+            for table in tables[first:] + tables[:first]:
+                if budget <= 0 or self._stop.is_set():
+                    break
+                self._last_table = table.table_id
+                while budget > 0 and not self._stop.is_set():
                     examined, removed, done = self._slice(table, now, min(budget, BATCH))
                     budget -= examined
                     deleted += removed
                     if done:
                         break
         return deleted
+
+    def stop(self) -> None:
+        """Make a running sweep stop after its current slice."""
+        self._stop.set()
 
     def _slice(self, table: TableDef, now: float, limit: int) -> tuple[int, int, bool]:
         """One write transaction: (items examined, deleted, whether the table is done)."""

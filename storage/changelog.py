@@ -121,14 +121,15 @@ class LogWriter(LogReader):
         self._txn.put(self._db, _record_key(log_id, seq), _pack(record))
         return seq
 
-    def delete_records(self, log_id: bytes, before: int | None = None) -> int:
-        """Delete a log's records numbered below ``before`` (None: all); how many."""
+    def delete_records(self, log_id: bytes, before: int | None = None, limit: int | None = None) -> int:
+        """Delete a log's oldest records, numbered below ``before`` (None: all), at most
+        ``limit`` of them; how many."""
         prefix = _RECORD + log_id
         cursor = self._txn.cursor(self._db)
         doomed: list[bytes] = []
         if cursor.set_range(prefix):
             for key, _ in cursor:
-                if not key.startswith(prefix):
+                if not key.startswith(prefix) or len(doomed) == limit:
                     break
                 if before is not None and _SEQ.unpack_from(key, len(prefix))[0] >= before:
                     break
@@ -137,8 +138,8 @@ class LogWriter(LogReader):
             self._txn.delete(self._db, key)
         return len(doomed)
 
-    def delete_log(self, log_id: bytes) -> None:
-        self.delete_records(log_id)
+    def delete_descriptor(self, log_id: bytes) -> None:
+        """Forget a log (its records must have been deleted first)."""
         self._txn.delete(self._db, _DESCRIPTOR + log_id)
 
     def save_consumer(self, name: str, position: Any) -> None:

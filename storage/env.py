@@ -139,8 +139,13 @@ class WriteTxn(ReadTxn):
         return bool(self.txn.delete(key, db=db))
 
     def after_commit(self, callback: Callable[[], None]) -> None:
-        """Run ``callback`` once this transaction has committed (never if it aborts)."""
-        self._after_commit.append(callback)
+        """Run ``callback`` once this transaction has committed (never if it aborts).
+
+        A callback registered again (an equal one) runs once: a batch of writes that each
+        want to wake the same reader wakes it once.
+        """
+        if callback not in self._after_commit:
+            self._after_commit.append(callback)
 
     def open_databases(self) -> int:
         """Named databases open in this process, including ones this transaction created."""

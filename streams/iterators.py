@@ -11,7 +11,7 @@ import base64
 import binascii
 from dataclasses import dataclass
 
-from streams.model import ITERATOR_LIFETIME
+from streams.model import ITERATOR_LIFETIME, MAX_SEQUENCE
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +39,17 @@ def decode(iterator: str) -> Position | None:
         return None
     try:
         log_id, shard_id, next_seq, issued = base64.urlsafe_b64decode(rest.encode()).decode().split(":")
+        numbers = _number(next_seq), _number(issued)
+        if None in numbers or len(log_id) != 32:
+            return None
         return Position(arn, bytes.fromhex(log_id), shard_id, int(next_seq), int(issued) / 1000)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
+
+
+def _number(text: str) -> int | None:
+    """A plain non-negative decimal that fits a sequence number (``int()`` is laxer)."""
+    if not (text.isascii() and text.isdigit() and len(text) <= 19):
+        return None
+    value = int(text)
+    return value if value <= MAX_SEQUENCE else None

@@ -95,15 +95,20 @@ def roll_over_if_due(logs: LogWriter, stream: Stream, now: float, rollover: floa
     return True
 
 
-def trim(logs: LogWriter, stream: Stream, now: float, limit: int = 10_000) -> int:
-    """Delete records older than 24 hours (at most ``limit`` per call), the shards closed
-    more than 24 hours ago (their records are older still), and the whole stream once it
-    has been disabled for 24 hours; how many records went."""
+TRIM_SLICE = 10_000  # records deleted per transaction, so writers are never held up long
+
+
+def trim(logs: LogWriter, stream: Stream, now: float, limit: int = TRIM_SLICE) -> tuple[int, bool]:
+    """Delete up to ``limit`` records older than 24 hours, the shards closed more than 24
+    hours ago (their records are older still) and, once it has been disabled for 24 hours,
+    the whole stream. (records deleted, whether nothing more is due)."""
     cutoff = now - RETENTION
     if stream.disabled is not None and stream.disabled <= cutoff:
-        deleted = logs.delete_records(stream.log_id)
-        logs.delete_log(stream.log_id)
-        return deleted
+        deleted = logs.delete_records(stream.log_id, limit=limit)
+        if deleted < limit:
+            logs.delete_descriptor(stream.log_id)
+            return deleted, True
+        return deleted, False
     last_expired = None
     for count, (seq, rec) in enumerate(logs.records(stream.log_id, stream.trimmed_before)):
         if created(rec) > cutoff or count == limit:  # records are in time order
@@ -116,7 +121,7 @@ def trim(logs: LogWriter, stream: Stream, now: float, limit: int = 10_000) -> in
             stream.trimmed_before = last_expired + 1
         stream.shards = kept
         logs.save_descriptor(stream.log_id, stream.dump())
-    return deleted
+    return deleted, deleted < limit
 
 
 def _open_shard(logs: LogWriter, stream: Stream, now: float, parent: str | None) -> None:

@@ -30,11 +30,20 @@ def sequence_number(seq: int) -> str:
     return str(10**20 + seq)
 
 
+MAX_SEQUENCE: Final = 2**63 - 1
+
+
 def parse_sequence_number(text: str) -> int | None:
     """The counter value of a wire sequence number, or None if it is not one of ours."""
-    if not text.isdigit() or len(text) < 21:
+    if not (21 <= len(text) <= 40 and text.isascii() and text.isdigit()):
         return None
-    return int(text) - 10**20
+    seq = int(text) - 10**20
+    return seq if 0 <= seq <= MAX_SEQUENCE else None
+
+
+def last_in_shard(shard: Shard, last_sequence: int) -> int:
+    """The last sequence number a shard can hold now (an open shard: the last handed out)."""
+    return shard.end if shard.end is not None else last_sequence
 
 
 @dataclass(slots=True)

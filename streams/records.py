@@ -16,8 +16,10 @@ INSERT: Final = "INSERT"
 MODIFY: Final = "MODIFY"
 REMOVE: Final = "REMOVE"
 VIEW_TYPES: Final = ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")
-# TTL deletions are made by the service, and say so in the record.
+# TTL deletions are made by the service, and say so in the record (GetRecords spells the
+# members with capitals; the events Lambda receives spell them in lower camel case).
 SERVICE_IDENTITY: Final = {"PrincipalId": "dynamodb.amazonaws.com", "Type": "Service"}
+LAMBDA_SERVICE_IDENTITY: Final = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
 
 
 def items_equal(a: Item, b: Item) -> bool:
@@ -86,4 +88,12 @@ def render(
     }
     if by_service:
         out["userIdentity"] = dict(SERVICE_IDENTITY)
+    return out
+
+
+def lambda_form(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+    """A GetRecords record as a Lambda function subscribed to the stream receives it."""
+    out = {**record, "eventSourceARN": stream_arn}
+    if "userIdentity" in out:
+        out["userIdentity"] = dict(LAMBDA_SERVICE_IDENTITY)
     return out

@@ -10,11 +10,10 @@ from __future__ import annotations
 from typing import Any, Final
 
 from dynamo.engine import Context
-from dynamo.errors import DynamoError, resource_not_found, validation
+from dynamo.errors import resource_not_found, validation
 from dynamo.operations import Operation
-from dynamo.operations.get_shard_iterator import trimmed
 from dynamo.shapes import Member, Request, String
-from dynamo.stream_api import check_limit, limit_member
+from dynamo.stream_api import check_limit, expired_iterator, limit_member, trimmed
 from streams import iterators
 from streams import log as streams
 from streams.reading import read_shard, wire_records
@@ -35,9 +34,7 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
         raise validation("Invalid ShardIterator")
     now = ctx.clock()
     if position.expired(now):
-        raise DynamoError(
-            "ExpiredIteratorException", "The provided iterator exceeds the maximum age allowed."
-        )
+        raise expired_iterator()
     with ctx.store.read() as view:
         stream = streams.load(view.logs, position.log_id)
         if stream is None or stream.arn != position.stream_arn or stream.region != ctx.region:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any, Final
 
 from dynamo.engine import Context
-from dynamo.errors import DynamoError, resource_not_found, validation
+from dynamo.errors import resource_not_found, validation
 from dynamo.operations import Operation
 from dynamo.shapes import Member, Request, String, Timestamp
-from dynamo.stream_api import find, shard_id_member, stream_arn_member
+from dynamo.stream_api import find, shard_id_member, stream_arn_member, trimmed
 from storage.changelog import LogReader
 from streams import iterators
-from streams.model import Shard, Stream, parse_sequence_number
+from streams.model import Shard, Stream, last_in_shard, parse_sequence_number
 from streams.records import created
 
 ITERATOR_TYPES: Final = [
@@ -22,7 +21,6 @@ ITERATOR_TYPES: Final = [
     "AFTER_SEQUENCE_NUMBER",
     "AT_TIMESTAMP",
 ]
-TRIMMED: Final = "The data you are trying to access has been trimmed"
 
 REQUEST = Request(
     "GetShardIteratorInput",
@@ -36,10 +34,6 @@ REQUEST = Request(
 )
 
 
-def trimmed() -> DynamoError:
-    return DynamoError("TrimmedDataAccessException", TRIMMED)
-
-
 def _check_members(req: dict[str, Any]) -> None:
     kind = req["ShardIteratorType"]
     by_number = kind in ("AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER")
@@ -49,6 +43,8 @@ def _check_members(req: dict[str, Any]) -> None:
         raise validation(f"SequenceNumber must not be provided for ShardIteratorType {kind}")
     if kind == "AT_TIMESTAMP" and "Timestamp" not in req:
         raise validation("Timestamp must be provided for ShardIteratorType AT_TIMESTAMP")
+    if kind != "AT_TIMESTAMP" and "Timestamp" in req:
+        raise validation(f"Timestamp must not be provided for ShardIteratorType {kind}")
 
 
 def _numbered(req: dict[str, Any], stream: Stream, shard: Shard, logs: LogReader) -> int:
@@ -58,7 +54,7 @@ def _numbered(req: dict[str, Any], stream: Stream, shard: Shard, logs: LogReader
         raise validation(f"Invalid SequenceNumber: {text}")
     if seq < stream.trimmed_before:
         raise trimmed()
-    if seq < shard.start or seq > (shard.end if shard.end is not None else logs.last_sequence()):
+    if seq < shard.start or seq > last_in_shard(shard, logs.last_sequence()):
         raise validation(f"Invalid SequenceNumber for shard {shard.shard_id}: {text}")
     return seq if req["ShardIteratorType"] == "AT_SEQUENCE_NUMBER" else seq + 1
 
@@ -68,7 +64,7 @@ def _at_time(when: float, stream: Stream, shard: Shard, logs: LogReader) -> int:
     for seq, record in logs.records(stream.log_id, max(shard.start, stream.trimmed_before), shard.end):
         if created(record) >= when:
             return seq
-    return (shard.end if shard.end is not None else logs.last_sequence()) + 1
+    return last_in_shard(shard, logs.last_sequence()) + 1
 
 
 def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
@@ -88,9 +84,9 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
         if kind == "TRIM_HORIZON":
             position = max(shard.start, stream.trimmed_before)
         elif kind == "LATEST":
-            position = (shard.end if shard.end is not None else logs.last_sequence()) + 1
+            position = last_in_shard(shard, logs.last_sequence()) + 1
         elif kind == "AT_TIMESTAMP":
-            position = _at_time(float(Decimal(str(req["Timestamp"]))), stream, shard, logs)
+            position = _at_time(req["Timestamp"], stream, shard, logs)
         else:
             position = _numbered(req, stream, shard, logs)
     where = iterators.Position(stream.arn, stream.log_id, shard.shard_id, position, now)

@@ -22,6 +22,15 @@ REQUEST = Request(
 )
 
 
+def _order(arn: str) -> tuple[str, str]:
+    """(table, label with its digits inverted): tables in order, newest label first."""
+    table, _, label = arn.partition(":table/")[2].partition("/stream/")
+    return table, label.translate(_INVERT)
+
+
+_INVERT: Final = str.maketrans("0123456789", "9876543210")
+
+
 def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     limit = req.get("Limit")
     check_limit(limit, MAX_LIMIT)
@@ -34,11 +43,11 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
             for s in streams.every(view.logs)
             if s.region == ctx.region and req.get("TableName") in (None, s.table)
         ]
-    # By table, newest stream first (as DynamoDB's documentation shows them).
-    found.sort(key=lambda s: (s.table, -s.created, s.arn))
+    # By table, newest stream first (as DynamoDB's documentation shows them). The order is
+    # computed from the ARN alone, so a page can start after a stream trimmed meanwhile.
+    found.sort(key=lambda s: _order(s.arn))
     if start is not None:
-        after = next((i for i, s in enumerate(found) if s.arn == start), None)
-        found = found[after + 1 :] if after is not None else [s for s in found if s.arn > start]
+        found = [s for s in found if _order(s.arn) > _order(start)]
     page = found[: limit or MAX_LIMIT]
     out: dict[str, Any] = {
         "Streams": [{"StreamArn": s.arn, "TableName": s.table, "StreamLabel": s.label} for s in page]

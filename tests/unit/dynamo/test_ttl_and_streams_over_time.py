@@ -284,17 +284,20 @@ def test_trigger_delivers_in_order_at_least_once(tmp_path: Any) -> None:
     received: list[str] = []
     failures = [1]
     done = threading.Event()
+    arn: list[str] = []
 
-    def handler(records: list[dict[str, Any]]) -> None:
+    def handler(event: dict[str, Any], context: Any) -> None:  # written as for Lambda
         if failures[0]:
             failures[0] -= 1
             raise RuntimeError("flaky consumer")
-        received.extend(r["dynamodb"]["Keys"]["pk"]["S"] for r in records)
+        assert all(r["eventSourceARN"] == arn[0] for r in event["Records"])
+        received.extend(r["dynamodb"]["Keys"]["pk"]["S"] for r in event["Records"])
         if len(received) >= 10:
             done.set()
 
     with dynamo.connect(str(tmp_path), maintenance_interval=0) as client:
-        name, _ = stream_table(client, "KEYS_ONLY")
+        name, stream_arn = stream_table(client, "KEYS_ONLY")
+        arn.append(stream_arn)
         client.add_trigger(name, handler, name="audit", batch_size=3)
         for i in range(10):
             client.put_item(TableName=name, Item=key(f"k{i}"))
@@ -308,8 +311,8 @@ def test_trigger_resumes_after_restart(tmp_path: Any) -> None:
     got: list[str] = []
     first_batch = threading.Event()
 
-    def handler(records: list[dict[str, Any]]) -> None:
-        got.extend(r["dynamodb"]["Keys"]["pk"]["S"] for r in records)
+    def handler(event: dict[str, Any]) -> None:
+        got.extend(r["dynamodb"]["Keys"]["pk"]["S"] for r in event["Records"])
         first_batch.set()
 
     with dynamo.connect(path, maintenance_interval=0) as client:
@@ -323,10 +326,90 @@ def test_trigger_resumes_after_restart(tmp_path: Any) -> None:
         later = threading.Event()
         again: list[str] = []
 
-        def second(records: list[dict[str, Any]]) -> None:
-            again.extend(r["dynamodb"]["Keys"]["pk"]["S"] for r in records)
+        def second(event: dict[str, Any]) -> None:
+            again.extend(r["dynamodb"]["Keys"]["pk"]["S"] for r in event["Records"])
             later.set()
 
         client.add_trigger(name, second, name="resumable")
         assert later.wait(10)
     assert again == ["offline"]
+
+
+def test_stream_arns_are_unique_within_a_millisecond(db: Any, clock: ManualClock) -> None:
+    # Disabling and re-enabling (or re-creating the table) in one millisecond still gives a new ARN.
+    name, first = stream_table(db, "KEYS_ONLY")
+    db.update_table(TableName=name, StreamSpecification={"StreamEnabled": False})
+    db.update_table(
+        TableName=name, StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}
+    )
+    second = db.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    db.delete_table(TableName=name)
+    create_table(db, name=name, StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    third = db.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    assert len({first, second, third}) == 3
+    db.put_item(TableName=name, Item=key("a"))
+    streams = db.streams()
+    assert streams.describe_stream(StreamArn=third)["StreamDescription"]["StreamStatus"] == "ENABLED"
+    assert [r["dynamodb"]["Keys"] for r in read_all(streams, third)] == [key("a")]
+
+
+def test_trimming_catches_up_with_a_large_backlog(db: Any, clock: ManualClock) -> None:
+    # Trimming works in bounded slices but keeps going until everything past 24 hours is gone.
+    name, arn = stream_table(db, "KEYS_ONLY")
+    for start in range(0, 12_000, 25):
+        db.batch_write_item(
+            RequestItems={name: [{"PutRequest": {"Item": key(f"k{i}")}} for i in range(start, start + 25)]}
+        )
+    clock.now += DAY + 1
+    assert db.run_maintenance()[1] == 12_000
+    assert read_all(db.streams(), arn) == []
+
+
+def test_trigger_name_reused_on_another_table_starts_afresh(tmp_path: Any) -> None:
+    # Positions are per table: a name used before on another table does not inherit its records.
+    got: list[tuple[str, str]] = []
+    seen = threading.Event()
+
+    def first(event: dict[str, Any]) -> None:
+        got.extend(("first", r["dynamodb"]["Keys"]["pk"]["S"]) for r in event["Records"])
+        seen.set()
+
+    def second(event: dict[str, Any]) -> None:
+        got.extend(("second", r["dynamodb"]["Keys"]["pk"]["S"]) for r in event["Records"])
+        seen.set()
+
+    with dynamo.connect(str(tmp_path), maintenance_interval=0) as client:
+        one, _ = stream_table(client, "KEYS_ONLY")
+        two, _ = stream_table(client, "KEYS_ONLY")
+        client.put_item(TableName=one, Item=key("one-a"))
+        client.add_trigger(one, first, name="audit")
+        assert seen.wait(10)
+        client.remove_trigger("audit")
+        client.put_item(TableName=one, Item=key("one-b"))
+        client.put_item(TableName=two, Item=key("two-a"))
+        seen.clear()
+        client.add_trigger(two, second, name="audit")
+        assert seen.wait(10)
+    assert got == [("first", "one-a"), ("second", "two-a")]
+
+
+def test_data_directories_from_0_1_get_their_streams(tmp_path: Any) -> None:
+    # A table that version 0.1 marked as streamed (without a change log) gets one when opened.
+    from dynamo.engine import Engine, Settings
+
+    engine = Engine(str(tmp_path), settings=Settings(maintenance_interval=0))
+    client = dynamo.Client(engine)
+    create_table(client, name="legacy")
+
+    def forget_log(view: Any) -> None:
+        table = view.table("us-east-1", "legacy")
+        old_spec = {"enabled": True, "view_type": "KEYS_ONLY", "label": "2026-01-01T00:00:00.000"}
+        view.save_table(table.with_meta(stream=old_spec))
+
+    engine.store.write(forget_log)
+    engine.close()
+    with dynamo.connect(str(tmp_path), maintenance_interval=0) as client:
+        client.put_item(TableName="legacy", Item=key("a"))
+        arn = client.describe_table(TableName="legacy")["Table"]["LatestStreamArn"]
+        assert [r["dynamodb"]["Keys"] for r in read_all(client.streams(), arn)] == [key("a")]
+        client.delete_table(TableName="legacy")
