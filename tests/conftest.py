@@ -12,9 +12,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 import dynamo
 from tests.helpers import boto_client, create_table, running_server
+
+# Property tests check behaviour, not speed (speed lives in benchmarks/): no per-example
+# deadline, which a cold start on a busy two-core machine can miss.
+settings.register_profile("suite", deadline=None, print_blob=True)
+settings.load_profile("suite")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
