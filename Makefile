@@ -45,6 +45,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) -m benchmarks.reads
 	$(PY) -m benchmarks.writes
 	$(PY) -m benchmarks.streams
+	$(PY) -m benchmarks.backups
 
 bench-quick: $(VENV)/.installed-dev
 	$(PY) -m benchmarks.engine --quick --out ''
@@ -52,6 +53,7 @@ bench-quick: $(VENV)/.installed-dev
 	$(PY) -m benchmarks.reads --quick --out ''
 	$(PY) -m benchmarks.writes --quick --out ''
 	$(PY) -m benchmarks.streams --quick --out ''
+	$(PY) -m benchmarks.backups --quick --out ''
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

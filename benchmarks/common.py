@@ -61,6 +61,29 @@ def timed(fn: Callable[[], int], repeat: int) -> dict[str, float]:
     }
 
 
+def embedded_puts(
+    table: str, items: list[dict[str, Any]], durability: str, setup: Callable[[Any], None]
+) -> dict[str, float]:
+    """PutItem each item, one call each, into ``table`` of a fresh embedded store that
+    ``setup(client)`` prepared; the timing of the puts alone."""
+    import tempfile
+
+    import dynamo
+
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-") as path,
+        dynamo.connect(path, durability=durability, maintenance_interval=0) as client,  # type: ignore[arg-type]
+    ):
+        setup(client)
+        pending = iter(items)
+
+        def put() -> int:
+            client.put_item(TableName=table, Item=next(pending))
+            return 1
+
+        return timed(put, len(items))
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 

@@ -20,7 +20,7 @@ import tempfile
 import time
 from typing import Any
 
-from benchmarks.common import arguments, environment, peak_rss_mb, rss_line, save, timed
+from benchmarks.common import arguments, embedded_puts, environment, peak_rss_mb, rss_line, save, timed
 
 TABLE = "bench"
 
@@ -77,21 +77,8 @@ def puts_raw(count: int, durability: str) -> dict[str, float]:
 
 
 def puts_embedded(count: int, durability: str, stream: bool) -> dict[str, float]:
-    import dynamo
-
     items = [make_item(i, 1000) for i in range(count)]
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-streams-") as path,
-        dynamo.connect(path, durability=durability, maintenance_interval=0) as client,  # type: ignore[arg-type]
-    ):
-        create(client, stream=stream)
-        counter = iter(range(count))
-
-        def put() -> int:
-            client.put_item(TableName=TABLE, Item=items[next(counter)])
-            return 1
-
-        return timed(put, count)
+    return embedded_puts(TABLE, items, durability, lambda client: create(client, stream=stream))
 
 
 def sweep_raw(count: int) -> dict[str, float]:

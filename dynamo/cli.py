@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
+from dynamo import cli_backups
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dynamo", description="A DynamoDB-compatible database on LMDB.")
@@ -62,12 +64,18 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="age at which a stream's open shard is closed and a child shard opened (default 4 h)",
     )
+    serve.add_argument(
+        "--backup-dir", default=None, metavar="PATH", help="where backups go (default: DATA_DIR/backups)"
+    )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    cli_backups.add_commands(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
+    if args.command in ("backup", "pitr"):
+        raise SystemExit(cli_backups.run(args))
     if args.command == "serve":
         from dynamo.engine import Settings
         from dynamo.server import serve
@@ -85,6 +93,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 maintenance_interval=args.ttl_interval,
                 ttl_change_interval=args.ttl_change_interval,
                 stream_rollover=args.stream_rollover,
+                backup_dir=args.backup_dir,
             ),
             max_dbs=args.max_databases,
         )

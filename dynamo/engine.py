@@ -46,6 +46,8 @@ class Settings:
     #: Seconds between background rounds of TTL sweeping and stream upkeep (0: no thread;
     #: call ``engine.maintenance.run()`` yourself).
     maintenance_interval: float = 5.0
+    #: Where backup files go (default: ``backups/`` in the data directory).
+    backup_dir: str | None = None
 
 
 class Engine:
@@ -71,12 +73,15 @@ class Engine:
         self.closed = False
         # Imported here: they use the write path, which needs this module's Context.
         from dynamo.maintenance import Maintenance
+        from dynamo.restores import Restorer
         from dynamo.table_streams import upgrade
         from dynamo.triggers import Triggers
 
         upgrade(self)
         self.maintenance = Maintenance(self)
         self.triggers = Triggers(self)
+        self.restorer = Restorer(self)
+        self.restorer.resume()
         self.maintenance.start(self.settings.maintenance_interval)
 
     def context(self, region: str = DEFAULT_REGION) -> Context:
@@ -98,6 +103,7 @@ class Engine:
             self.closed = True
         try:
             self.maintenance.stop()
+            self.restorer.stop()
             self.triggers.close()
         finally:
             self.store.close()

@@ -117,6 +117,7 @@ class App:
         self.engine = engine
         self.default_region = default_region
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dynamo-writer")
+        self._workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dynamo-worker")
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         kind = scope["type"]
@@ -132,6 +133,7 @@ class App:
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self._writer.shutdown(wait=True)
+                self._workers.shutdown(wait=True)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -206,11 +208,10 @@ class App:
             if not body:
                 raise serialization()
             ctx = self.engine.context(region)
-            if operation.writes:
+            if operation.writes or operation.blocking:
                 loop = asyncio.get_running_loop()
-                result = await loop.run_in_executor(
-                    self._writer, dispatch.handle, ctx, name, request, JSON, service
-                )
+                pool = self._writer if operation.writes else self._workers
+                result = await loop.run_in_executor(pool, dispatch.handle, ctx, name, request, JSON, service)
             else:
                 result = dispatch.handle(ctx, name, request, JSON, service)
             return 200, result

@@ -1,4 +1,5 @@
-"""The services beside requests: TTL sweeping, stream trimming and shard rollover.
+"""The services beside requests: TTL sweeping, stream trimming and shard rollover,
+point-in-time history trimming and the expiry of SYSTEM backups.
 
 Each is a plain bounded function (callable directly, with any ``now``, which is how the
 tests drive them); :class:`Maintenance` runs them every ``interval`` seconds on a daemon
@@ -11,9 +12,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Final
 
+from dynamo import backups, pitr
 from dynamo.ttl import Sweeper
+from storage.catalog import TableDef
 from storage.store import WriteView
 from streams import log as streams
 
@@ -21,6 +24,7 @@ if TYPE_CHECKING:
     from dynamo.engine import Engine
 
 log = logging.getLogger("dynamo.maintenance")
+HISTORY_SLICE: Final = 10_000  # point-in-time history entries trimmed per transaction
 
 
 class Maintenance:
@@ -60,12 +64,48 @@ class Maintenance:
                 trimmed += deleted
         return trimmed
 
+    def maintain_backups(self, now: float | None = None) -> int:
+        """Trim point-in-time history older than each table's window and delete expired
+        SYSTEM backups, a bounded transaction at a time; how many entries and backups went."""
+        engine = self._engine
+        when = engine.clock() if now is None else now
+        removed = 0
+        with engine.store.read() as view:
+            tables = [t for t in view.tables() if pitr.enabled(t)]
+            expired = [
+                r
+                for _, r in view.records(backups.KIND)
+                if r.get("expires") is not None and r["expires"] <= when
+            ]
+        for table in tables:
+            done = False
+            while not done and not self._stop.is_set():
+
+                def trim(view: WriteView, table: TableDef = table) -> int:
+                    current = view.table(table.region, table.name)
+                    if current is None or current.table_id != table.table_id or not pitr.enabled(current):
+                        return 0
+                    return pitr.trim(view, current, when, HISTORY_SLICE)
+
+                count = engine.store.write(trim)
+                removed += count
+                done = count < HISTORY_SLICE
+        for record in expired:
+
+            def forget(view: WriteView, record: dict[str, Any] = record) -> None:
+                view.delete_record(backups.KIND, record["arn"])
+
+            engine.store.write(forget)
+            backups.remove_file(engine.context(backups.region_of(record)), record)
+            removed += 1
+        return removed
+
     def run(self, now: float | None = None) -> tuple[int, int]:
         """One round of everything: (items expired, stream records trimmed). Each part runs
-        even if the other fails (the failure is logged, and raised once both have run)."""
-        results = [0, 0]
+        even if another fails (the failure is logged, and raised once all have run)."""
+        results = [0, 0, 0]
         failure: Exception | None = None
-        for i, part in enumerate((self.sweep_ttl, self.maintain_streams)):
+        for i, part in enumerate((self.sweep_ttl, self.maintain_streams, self.maintain_backups)):
             try:
                 results[i] = part(now)
             except Exception as exc:

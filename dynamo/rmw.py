@@ -4,7 +4,7 @@ Every item write (PutItem, UpdateItem, DeleteItem, batch writes, transactions, T
 deletes) goes through :func:`apply` inside a ``Store.write`` transaction. ``mutate`` sees
 the old item and returns the new ``(item, size)`` or None to delete; it raises to refuse
 (a failed condition, a bad update) and then nothing is written. The item, its index
-entries, its statistics and its stream record commit together.
+entries, its statistics, its stream record and its point-in-time history commit together.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from dynamo import table_streams
+from dynamo import pitr, table_streams
 from dynamo.engine import Context
 from dynamo.errors import DynamoError
 from storage.catalog import TableDef
@@ -21,6 +21,7 @@ from storage.indexes import IndexWrite
 from storage.keycodec import PID_SIZE
 from storage.store import StoredItem, WriteView
 from storage.values import Item
+from streams.records import event_name
 
 Mutation = Callable[[Item | None], StoredItem | None]
 MAX_ITEM_COLLECTION = 10 * 1024**3  # an item collection of a table with LSIs: 10 GB
@@ -77,15 +78,14 @@ def apply(
     else:
         index_writes = view.put(table, key, new[0], new[1], old)
     old_item = None if old is None else old[0]
-    table_streams.record(
-        ctx,
-        view,
-        table,
-        schema.key_of(key_item),
-        old_item,
-        None if new is None else new[0],
-        by_service=by_service,
-    )
+    new_item = None if new is None else new[0]
+    event = event_name(old_item, new_item)
+    if event is not None:  # a write that changes nothing leaves no trace
+        table_streams.record(
+            ctx, view, table, event, schema.key_of(key_item), old_item, new_item, by_service=by_service
+        )
+        if pitr.enabled(table):
+            pitr.record(view, table, key, old, ctx.clock())
     collection_size = None
     if any(index.kind == "LSI" for index in table.indexes):
         collection_size = view.collection_size(table, key[:PID_SIZE])

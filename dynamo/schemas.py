@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from dynamo.engine import Context
 from dynamo.errors import invalid_parameters, validation
 from dynamo.shapes import Boolean, Integer, List, Member, String, Struct
 from storage.catalog import KeyAttribute, KeySchema
@@ -136,3 +137,31 @@ def throughput_meta(throughput: dict[str, int] | None) -> dict[str, int]:
         "write": throughput["WriteCapacityUnits"],
         "decreases": 0,
     }
+
+
+def check_sse(ctx: Context, spec: dict[str, Any] | None) -> dict[str, Any] | None:
+    """SSESpecification (CreateTable, restores): the table's ``sse`` metadata, or None."""
+    if spec is None:
+        return None
+    enabled = spec.get("Enabled")
+    sse_type = spec.get("SSEType")
+    key = spec.get("KMSMasterKeyId")
+    if enabled is False:
+        if sse_type is not None:
+            raise invalid_parameters("SSEType can not be specified if Enabled is false")
+        if key is not None:
+            raise invalid_parameters("KMSMasterKeyId can not be specified if Enabled is false")
+        return None
+    if sse_type == "AES256":
+        raise invalid_parameters("SSEType AES256 is not supported")
+    if key is not None and sse_type is None:
+        raise invalid_parameters("SSEType KMS is required if KMSMasterKeyId is specified")
+    if not enabled and sse_type is None:
+        return None
+    if key is None:
+        key_arn = f"arn:aws:kms:{ctx.region}:{ctx.account}:key/aws-managed-dynamodb"
+    elif key.startswith("arn:"):
+        key_arn = key
+    else:
+        key_arn = f"arn:aws:kms:{ctx.region}:{ctx.account}:key/{key}"
+    return {"key_arn": key_arn}

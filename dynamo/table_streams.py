@@ -83,19 +83,21 @@ def record(
     ctx: Context,
     view: WriteView,
     table: TableDef,
+    event: str,
     keys: Item,
     old: Item | None,
     new: Item | None,
     *,
     by_service: bool = False,
 ) -> None:
-    """Record one write of ``table`` in its stream, if it has one (in the write's transaction)."""
+    """Record one change of ``table`` in its stream, if it has one (in the write's transaction)."""
     if not enabled(table):
         return
     spec = table.meta["stream"]
     recorded = streams.record(
         view.logs,
         bytes.fromhex(spec["log"]),
+        event,
         keys,
         old,
         new,

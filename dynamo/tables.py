@@ -19,8 +19,10 @@ from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
 from dynamo.engine import Context
-from dynamo.errors import resource_not_found, table_not_found
+from dynamo.errors import DynamoError, resource_not_found
+from dynamo.errors import table_not_found as resource_table_not_found
 from dynamo.params import split_table_arn
+from dynamo.shapes import Member, String
 from storage.catalog import IndexDef, KeySchema, TableDef
 from storage.store import ReadView
 
@@ -52,12 +54,31 @@ def data_table(ctx: Context, view: ReadView, name: str) -> TableDef:
     return table
 
 
+def table_not_found(given: str) -> DynamoError:
+    """Backups and point-in-time recovery name a missing table their own way."""
+    return DynamoError("TableNotFoundException", f"Table not found: {given}")
+
+
+def backup_table(ctx: Context, view: ReadView, name: str) -> TableDef:
+    """The table a backup or PITR operation addresses: missing or not yet ACTIVE (being
+    created or restored) is TableNotFoundException."""
+    table = view.table(ctx.region, table_name(ctx, name))
+    if table is None or not is_active(ctx, table):
+        raise table_not_found(name)
+    return table
+
+
+def table_arn_name() -> Member:
+    """``TableName`` of backup and PITR operations (the model's TableArn: 1-1024, any text)."""
+    return Member(String(min_len=1, max_len=1024), required=True)
+
+
 def control_table(ctx: Context, view: ReadView, name: str) -> TableDef:
     """The table a control-plane operation addresses."""
     plain = table_name(ctx, name)
     table = view.table(ctx.region, plain)
     if table is None:
-        raise table_not_found(plain)
+        raise resource_table_not_found(plain)
     return table
 
 
@@ -159,6 +180,8 @@ def describe(ctx: Context, view: ReadView, table: TableDef, phase: Phase) -> dic
         desc["OnDemandThroughput"] = _on_demand_json(meta["on_demand"])
     if phase == "describe":
         desc["WarmThroughput"] = _warm(meta, meta["throughput"])
+    if "restore" in meta:  # only while the restore is filling the table
+        desc["RestoreSummary"] = dict(meta["restore"])
     return desc
 
 

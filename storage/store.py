@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import msgpack
 
-from storage import changelog, expiring, indexes, items
+from storage import changelog, expiring, history, indexes, items, records
 from storage.catalog import (
     CATALOG_DB,
     FORMAT_KEY,
@@ -87,11 +87,8 @@ class Store:
         delete's commit and the retirement of its databases leaves them behind)."""
         with self.env.read() as txn:
             tables, _ = self._load(txn)
-        wanted = set(SYSTEM_DBS)
-        for table in tables.values():
-            wanted.add(table.db_name)
-            wanted.update(table.index_db_name(ix.name) for ix in table.indexes)
-        self.env.purge(lambda name: name in wanted or not name.startswith((b"t:", b"i:")))
+        wanted = set(SYSTEM_DBS) | set(_db_names(tables))
+        self.env.purge(lambda name: name in wanted or not name.startswith((b"t:", b"i:", b"h:")))
 
     def _initialise(self, txn: WriteTxn) -> None:
         for name in SYSTEM_DBS:
@@ -339,6 +336,26 @@ class ReadView:
         """The change logs (streams), read in this view's transaction."""
         return changelog.LogReader(self._txn)
 
+    # -- small records (see storage.records) ----------------------------------------------
+
+    def record(self, kind: str, key: str) -> Any | None:
+        return records.get(self._txn, kind, key)
+
+    def records(self, kind: str) -> Iterator[tuple[str, Any]]:
+        return records.scan(self._txn, kind)
+
+    # -- item history (see storage.history) -----------------------------------------------
+
+    def has_history(self, table: TableDef) -> bool:
+        return self._txn.db(history.history_db_name(table.table_id)) is not None
+
+    def changes_after(self, table: TableDef, time_ms: int) -> Iterator[tuple[bytes, StoredItem | None]]:
+        """(primary key, item before the change) of each change after ``time_ms``, oldest first."""
+        db = self._txn.db(history.history_db_name(table.table_id))
+        if db is None:
+            raise CorruptStore(f"table {table.name} keeps no history")
+        return history.changes_after(self._txn, db, time_ms)
+
     def item_count(self, table: TableDef) -> int:
         return self._txn.entries(self._db(table))
 
@@ -395,6 +412,33 @@ class WriteView(ReadView):
     def logs(self) -> changelog.LogWriter:
         """The change logs (streams), written in this view's transaction."""
         return changelog.LogWriter(self._txn)
+
+    def put_record(self, kind: str, key: str, value: Any) -> None:
+        records.put(self._txn, kind, key, value)
+
+    def delete_record(self, kind: str, key: str) -> None:
+        records.delete(self._txn, kind, key)
+
+    def start_history(self, table: TableDef) -> None:
+        """Begin keeping a table's item history (point-in-time recovery)."""
+        if not self.has_history(table):
+            self._reserve(1)
+            self._txn.create_db(history.history_db_name(table.table_id))
+
+    def drop_history(self, table: TableDef) -> None:
+        self._txn.drop_db(history.history_db_name(table.table_id))
+
+    def record_version(
+        self, table: TableDef, key: bytes, old: StoredItem | None, time_ms: int, seq: int
+    ) -> None:
+        """Remember what an item was before a write (kept while PITR is on)."""
+        db = self._txn.db(history.history_db_name(table.table_id))
+        if db is not None:
+            history.record(self._txn, db, time_ms, seq, key, old)
+
+    def trim_history(self, table: TableDef, before_ms: int, limit: int) -> int:
+        db = self._txn.db(history.history_db_name(table.table_id))
+        return 0 if db is None else history.trim(self._txn, db, before_ms, limit)
 
     # -- expiring records (see storage.expiring) ----------------------------------------
 
@@ -495,6 +539,7 @@ class WriteView(ReadView):
     def delete_table(self, table: TableDef) -> None:
         catalog = self._txn.db(CATALOG_DB)
         self._txn.drop_db(table.db_name)
+        self._txn.drop_db(history.history_db_name(table.table_id))
         for index in table.indexes:
             self._drop_index_data(table, index)
         self._txn.delete(catalog, table_record_key(table.region, table.name))
@@ -568,6 +613,8 @@ class WriteView(ReadView):
 
 
 def _db_names(tables: Tables) -> list[bytes]:
+    """The databases of these tables (history ones may not exist: openers skip those)."""
     names = [t.db_name for t in tables.values()]
     names += [t.index_db_name(ix.name) for t in tables.values() for ix in t.indexes]
+    names += [history.history_db_name(t.table_id) for t in tables.values()]
     return names

@@ -10,7 +10,7 @@ import uuid
 from storage.changelog import LogReader, LogWriter
 from storage.values import Item
 from streams.model import RETENTION, Shard, Stream
-from streams.records import compact, created, event_name
+from streams.records import compact, created
 
 
 def create(
@@ -64,6 +64,7 @@ def disable(logs: LogWriter, stream: Stream, now: float) -> None:
 def record(
     logs: LogWriter,
     log_id: bytes,
+    event: str,
     keys: Item,
     old: Item | None,
     new: Item | None,
@@ -72,10 +73,8 @@ def record(
     rollover: float,
     by_service: bool = False,
 ) -> bool:
-    """Record one write in a stream; False if the write changed nothing (no record)."""
-    event = event_name(old, new)
-    if event is None:
-        return False
+    """Record one change (``event``: see :func:`streams.records.event_name`) in a stream;
+    False if the stream no longer takes records."""
     stream = load(logs, log_id)
     if stream is None or stream.disabled is not None:
         return False

@@ -126,6 +126,16 @@ def create_gsi_table(client: Any, *, index: str = "gsi", attribute: tuple[str, s
     )
 
 
+def wait_active(client: Any, name: str, timeout: float = 30.0) -> dict[str, Any]:
+    """Poll DescribeTable until a table (a restore target, say) is ACTIVE; its description."""
+    deadline = time.monotonic() + timeout
+    while True:
+        table: dict[str, Any] = client.describe_table(TableName=name)["Table"]
+        if table["TableStatus"] == "ACTIVE" or time.monotonic() > deadline:
+            return table
+        time.sleep(0.02)
+
+
 @contextmanager
 def raises(code: str, message: str | None = None, *, startswith: str | None = None) -> Iterator[Any]:
     """Expect a ClientError with this error code (and exact message, if given)."""

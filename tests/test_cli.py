@@ -60,3 +60,43 @@ def test_data_survives_restart(tmp_path: Path) -> None:
     with running_server("--data-dir", str(data)) as (url, _):
         item = boto_client(url).get_item(TableName="keep", Key={"pk": {"S": "a"}})["Item"]
     assert item == {"pk": {"S": "a"}, "n": {"N": "1"}}
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "dynamo", *args], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_backup_and_pitr_commands(tmp_path: Path) -> None:
+    # `dynamo backup create|list|restore` and `dynamo pitr enable|restore` work on a data directory.
+    import json
+
+    import dynamo
+
+    data = str(tmp_path / "data")
+    with dynamo.connect(data, maintenance_interval=0) as client:
+        client.create_table(
+            TableName="orders",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        client.put_item(TableName="orders", Item={"pk": {"S": "o1"}})
+    created = _cli("backup", "create", "--data-dir", data, "--table", "orders", "--name", "nightly")
+    assert created.returncode == 0, created.stderr
+    arn = json.loads(created.stdout)["BackupDetails"]["BackupArn"]
+    listed = json.loads(_cli("backup", "list", "--data-dir", data).stdout)
+    assert [b["BackupArn"] for b in listed["BackupSummaries"]] == [arn]
+    restored = _cli("backup", "restore", "--data-dir", data, "--backup-arn", arn, "--target", "orders-copy")
+    table = json.loads(restored.stdout)["Table"]
+    assert table["TableStatus"] == "ACTIVE" and table["ItemCount"] == 1
+    assert _cli("pitr", "enable", "--data-dir", data, "--table", "orders").returncode == 0
+    at_latest = _cli(
+        "pitr", "restore", "--data-dir", data, "--source", "orders", "--target", "orders-pitr", "--latest"
+    )
+    assert json.loads(at_latest.stdout)["Table"]["ItemCount"] == 1
+    missing = _cli(
+        "pitr", "restore", "--data-dir", data, "--source", "nope", "--target", "x-copy", "--latest"
+    )
+    assert (
+        missing.returncode == 1 and missing.stderr.strip() == "TableNotFoundException: Table not found: nope"
+    )

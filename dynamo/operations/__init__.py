@@ -28,6 +28,9 @@ class Operation:
     writes: bool = False
     #: PutItem/UpdateItem/DeleteItem wrap some validation errors in the 2026 envelope.
     envelope: bool = False
+    #: Long-running but not a writer (a backup reads a whole table): the HTTP server runs
+    #: it on a worker thread, off both the event loop and the writer thread.
+    blocking: bool = False
 
 
 DYNAMODB: Final = "DynamoDB_20120810"
@@ -58,6 +61,14 @@ _MODULES = (
     "transact_get_items",
     "update_time_to_live",
     "describe_time_to_live",
+    "create_backup",
+    "describe_backup",
+    "delete_backup",
+    "list_backups",
+    "restore_table_from_backup",
+    "update_continuous_backups",
+    "describe_continuous_backups",
+    "restore_table_to_point_in_time",
 )
 _STREAMS_MODULES = ("list_streams", "describe_stream", "get_shard_iterator", "get_records")
 

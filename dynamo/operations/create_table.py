@@ -21,6 +21,7 @@ from dynamo.schemas import (
     check_capacity_bounds,
     check_projection,
     check_schema_structure,
+    check_sse,
     index_shape,
     key_schema_of,
     key_schema_shape,
@@ -247,33 +248,6 @@ def _check_stream(spec: dict[str, Any] | None) -> dict[str, Any] | None:
     return None
 
 
-def _check_sse(ctx: Context, spec: dict[str, Any] | None) -> dict[str, Any] | None:
-    if spec is None:
-        return None
-    enabled = spec.get("Enabled")
-    sse_type = spec.get("SSEType")
-    key = spec.get("KMSMasterKeyId")
-    if enabled is False:
-        if sse_type is not None:
-            raise invalid_parameters("SSEType can not be specified if Enabled is false")
-        if key is not None:
-            raise invalid_parameters("KMSMasterKeyId can not be specified if Enabled is false")
-        return None
-    if sse_type == "AES256":
-        raise invalid_parameters("SSEType AES256 is not supported")
-    if key is not None and sse_type is None:
-        raise invalid_parameters("SSEType KMS is required if KMSMasterKeyId is specified")
-    if not enabled and sse_type is None:
-        return None
-    if key is None:
-        key_arn = f"arn:aws:kms:{ctx.region}:{ctx.account}:key/aws-managed-dynamodb"
-    elif key.startswith("arn:"):
-        key_arn = key
-    else:
-        key_arn = f"arn:aws:kms:{ctx.region}:{ctx.account}:key/{key}"
-    return {"key_arn": key_arn}
-
-
 def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     billing = _check_billing(req)
     key_schema = _check_keys(req)
@@ -311,7 +285,7 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
             f"The sum of NonKeyAttributes across all secondary indexes must not exceed {MAX_PROJECTED}"
         )
     stream = _check_stream(req.get("StreamSpecification"))
-    sse = _check_sse(ctx, req.get("SSESpecification"))
+    sse = check_sse(ctx, req.get("SSESpecification"))
     tags = merge([], check_tags(req.get("Tags") or []))
     table_class = req.get("TableClass")
     if table_class is not None and table_class not in TABLE_CLASSES:

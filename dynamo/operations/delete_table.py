@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dynamo import table_streams
+from dynamo import backups, pitr, table_streams
 from dynamo.engine import Context
 from dynamo.errors import resource_in_use, validation
 from dynamo.operations import Operation
@@ -28,8 +28,12 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
         if table.meta.get("protected"):
             raise validation(PROTECTED)
         description = describe(ctx, view, table, "delete")
+        now = ctx.clock()
         if table_streams.enabled(table):  # the stream outlives the table, DISABLED, for 24 hours
-            table = table_streams.disable(view, table, ctx.clock())
+            table = table_streams.disable(view, table, now)
+        if pitr.enabled(table):  # DynamoDB keeps a SYSTEM backup of a PITR table for 35 days
+            record = backups.take(ctx, view, table, f"{table.name}$DeletedTableBackup", now, system=True)
+            view.put_record(backups.KIND, record["arn"], record)
         view.delete_table(table)
         return {"TableDescription": description}
 

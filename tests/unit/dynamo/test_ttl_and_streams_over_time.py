@@ -3,36 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 import dynamo
 from tests.helpers import create_table, raises
+from tests.unit.dynamo.conftest import ManualClock
 
 DAY = 24 * 3600.0
-START = 1_800_000_000.0
-
-
-class ManualClock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def db(clock: ManualClock) -> Iterator[Any]:
-    """An embedded client on a manual clock, without the background thread."""
-    with dynamo.connect(clock=clock, maintenance_interval=0, parameter_validation=False) as client:
-        yield client
 
 
 def key(pk: str) -> dict[str, Any]:
