@@ -13,7 +13,8 @@ import contextlib
 import os
 import re
 import secrets
-from typing import Any, Final
+import time
+from typing import TYPE_CHECKING, Any, Final
 
 from dynamo.engine import Context
 from dynamo.errors import DynamoError, validation
@@ -22,7 +23,11 @@ from storage import snapshots
 from storage.catalog import TableDef, pack_table
 from storage.store import ReadView
 
+if TYPE_CHECKING:
+    from dynamo.engine import Engine
+
 KIND: Final = "backup"
+_REGION: Final = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
 _ARN: Final = re.compile(
     r"arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):"
     r"table/(?P<table>[a-zA-Z0-9_.-]{3,255})/backup/(?P<id>\d{14}-[0-9a-f]{8})"
@@ -34,24 +39,32 @@ def backup_id(now: float, system: bool = False) -> str:
     return f"{int(now * 1000):014d}-{'0' * 8 if system else secrets.token_hex(4)}"
 
 
-def check_arn(ctx: Context, arn: str) -> None:
-    """A backup ARN of this account and region, or DynamoDB's error for it."""
+def canonical_arn(ctx: Context, arn: str) -> str:
+    """The backup ARN as this engine stores it, or DynamoDB's error for a malformed one.
+
+    DynamoDB ignores the region written in a backup ARN (it acts on the backup and echoes
+    the ARN as given), but refuses a region, partition or service that is not one.
+    """
     found = _ARN.fullmatch(arn)
     if found is None:
         raise validation("Invalid Backup ARN")
-    if found["partition"] != "aws" or found["service"] != "dynamodb" or found["region"] != ctx.region:
+    if (
+        found["partition"] != "aws"
+        or found["service"] != "dynamodb"
+        or not _REGION.fullmatch(found["region"])
+    ):
         raise validation("BackupArn is not valid")
     if found["account"] != ctx.account:
         raise DynamoError("AccessDeniedException", "Access is denied")
+    return f"arn:aws:dynamodb:{ctx.region}:{ctx.account}:table/{found['table']}/backup/{found['id']}"
 
 
 def find(ctx: Context, view: ReadView, arn: str) -> dict[str, Any]:
-    check_arn(ctx, arn)
-    record = view.record(KIND, arn)
-    if record is None or record["status"] == "DELETED":
+    """The record of a backup, shown under the ARN as the client gave it."""
+    record = view.record(KIND, canonical_arn(ctx, arn))
+    if record is None:
         raise DynamoError("BackupNotFoundException", f"Backup not found: {arn}")
-    result: dict[str, Any] = record
-    return result
+    return {**record, "arn": arn}
 
 
 def region_of(record: dict[str, Any]) -> str:
@@ -60,19 +73,26 @@ def region_of(record: dict[str, Any]) -> str:
 
 
 def directory(ctx: Context) -> str:
-    path = ctx.settings.backup_dir or os.path.join(ctx.engine.path, "backups")
-    os.makedirs(path, exist_ok=True)
-    return path
+    """The backup directory of this engine (created when first written to)."""
+    where = ctx.settings.backup_dir or os.path.join(ctx.engine.path, "backups")
+    if not os.path.isdir(where):
+        os.makedirs(where, exist_ok=True)
+    return where
 
 
 def path(ctx: Context, record: dict[str, Any]) -> str:
-    """Where a backup's snapshot file is."""
-    return os.path.join(directory(ctx), record["file"])
+    """Where a backup's snapshot file is (records keep the absolute path, so every process
+    finds it whatever its own backup directory)."""
+    file: str = record["file"]
+    return file if os.path.isabs(file) else os.path.join(directory(ctx), file)
 
 
-def write_snapshot(ctx: Context, table: TableDef, file: str, entries: Any) -> tuple[int, int]:
-    """Write a table's items (``entries``: (item, size) pairs) to a snapshot file named ``file``."""
-    return snapshots.write(os.path.join(directory(ctx), file), {"table": pack_table(table)}, entries)
+def write_snapshot(ctx: Context, table: TableDef, name: str, entries: Any) -> str:
+    """Write a table's items (``entries``: (item, size) pairs) to a snapshot file called
+    ``name`` in the backup directory; its absolute path."""
+    where = os.path.abspath(os.path.join(directory(ctx), name))
+    snapshots.write(where, {"table": pack_table(table)}, entries)
+    return where
 
 
 def source_details(ctx: Context, view: ReadView, table: TableDef) -> dict[str, Any]:
@@ -201,9 +221,8 @@ def take(
     """
     ident = backup_id(now, system)
     arn = f"{ctx.table_arn(table.name)}/backup/{ident}"
-    file = f"{ident}-{table.table_id}.snapshot"
     items: Any = entries if entries is not None else view.items(table)
-    write_snapshot(ctx, table, file, items)
+    file = write_snapshot(ctx, table, f"{ident}-{table.table_id}.snapshot", items)
     return {
         "arn": arn,
         "name": name,
@@ -221,3 +240,31 @@ def take(
 def remove_file(ctx: Context, record: dict[str, Any]) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.remove(path(ctx, record))
+
+
+ORPHAN_AGE: Final = 3600.0  # files this old that no backup or restore names are leftovers
+
+
+def sweep_orphans(engine: Engine) -> int:
+    """Delete snapshot files no backup record or restore job names (a crash between
+    writing a snapshot and committing its record leaves one), and interrupted partial
+    files; only files older than an hour, so another process's work in flight is safe."""
+    where = engine.settings.backup_dir or os.path.join(engine.path, "backups")
+    if not os.path.isdir(where):
+        return 0
+    with engine.store.read() as view:
+        wanted = {os.path.abspath(str(r["file"])) for _, r in view.records(KIND)}
+        wanted |= {os.path.abspath(str(job["file"])) for _, job in view.records("restore")}
+    removed = 0
+    cutoff = time.time() - ORPHAN_AGE
+    for entry in os.scandir(where):
+        name = entry.name
+        if not (name.endswith(".snapshot") or name.endswith(snapshots.PARTIAL)):
+            continue
+        path = os.path.abspath(entry.path)
+        if path in wanted or entry.stat().st_mtime > cutoff:
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
+            removed += 1
+    return removed

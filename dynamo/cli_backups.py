@@ -53,15 +53,28 @@ def _with_dir(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument(
         "--data-dir", default="./dynamo-data", help="LMDB data directory (default ./dynamo-data)"
     )
+    parser.add_argument(
+        "--backup-dir", default=None, help="where new backup files go (default DATA_DIR/backups)"
+    )
     parser.add_argument("--region", default="us-east-1")
     return parser
 
 
 def _time(text: str) -> float:
+    """Epoch seconds, or an ISO 8601 time with its zone (``Z`` or an offset)."""
     try:
         return float(text)
     except ValueError:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+        pass
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise SystemExit(
+            f"--time: not a time: {text!r} (use 2026-11-28T10:00:00Z or epoch seconds)"
+        ) from None
+    if when.tzinfo is None:
+        raise SystemExit(f"--time: give a zone (Z or +hh:mm): {text!r}")
+    return when.timestamp()
 
 
 def _call(args: argparse.Namespace, client: Any) -> Any:
@@ -89,7 +102,9 @@ def run(args: argparse.Namespace) -> int:
     import dynamo
 
     client: Any
-    with dynamo.connect(args.data_dir, region=args.region, maintenance_interval=0) as client:
+    with dynamo.connect(
+        args.data_dir, region=args.region, maintenance_interval=0, backup_dir=args.backup_dir
+    ) as client:
         try:
             result = _call(args, client)
         except botocore.exceptions.ClientError as exc:

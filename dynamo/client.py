@@ -262,8 +262,9 @@ class Client(_ServiceClient):
     def remove_trigger(self, name: str) -> None:
         self.engine.triggers.remove(name)
 
-    def run_maintenance(self, now: float | None = None) -> tuple[int, int]:
-        """Sweep expired items and trim streams now: (items deleted, records trimmed)."""
+    def run_maintenance(self, now: float | None = None) -> tuple[int, int, int]:
+        """Sweep expired items, trim streams and point-in-time history now: (items
+        deleted, stream records trimmed, history entries and SYSTEM backups removed)."""
         return self.engine.maintenance.run(now)
 
 

@@ -73,7 +73,7 @@ class Engine:
         self.closed = False
         # Imported here: they use the write path, which needs this module's Context.
         from dynamo.maintenance import Maintenance
-        from dynamo.restores import Restorer
+        from dynamo.restorer import Restorer
         from dynamo.table_streams import upgrade
         from dynamo.triggers import Triggers
 

@@ -10,11 +10,12 @@ it off and call :meth:`Maintenance.run` themselves).
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import threading
 from typing import TYPE_CHECKING, Any, Final
 
-from dynamo import backups, pitr
+from dynamo import backups, pitr, restore_requests
 from dynamo.ttl import Sweeper
 from storage.catalog import TableDef
 from storage.store import WriteView
@@ -66,43 +67,47 @@ class Maintenance:
 
     def maintain_backups(self, now: float | None = None) -> int:
         """Trim point-in-time history older than each table's window and delete expired
-        SYSTEM backups, a bounded transaction at a time; how many entries and backups went."""
+        SYSTEM backups (not one a restore is reading), a bounded transaction at a time;
+        how many history entries and backups went."""
         engine = self._engine
         when = engine.clock() if now is None else now
-        removed = 0
         with engine.store.read() as view:
             tables = [t for t in view.tables() if pitr.enabled(t)]
             expired = [
                 r
                 for _, r in view.records(backups.KIND)
-                if r.get("expires") is not None and r["expires"] <= when
+                if r.get("expires") is not None
+                and r["expires"] <= when
+                and not restore_requests.in_use(view, r["arn"])
             ]
+        removed = 0
         for table in tables:
-            done = False
-            while not done and not self._stop.is_set():
-
-                def trim(view: WriteView, table: TableDef = table) -> int:
-                    current = view.table(table.region, table.name)
-                    if current is None or current.table_id != table.table_id or not pitr.enabled(current):
-                        return 0
-                    return pitr.trim(view, current, when, HISTORY_SLICE)
-
-                count = engine.store.write(trim)
-                removed += count
-                done = count < HISTORY_SLICE
+            while not self._stop.is_set():
+                trimmed = engine.store.write(functools.partial(self._trim_history, table=table, when=when))
+                removed += trimmed
+                if trimmed < HISTORY_SLICE:
+                    break
         for record in expired:
-
-            def forget(view: WriteView, record: dict[str, Any] = record) -> None:
-                view.delete_record(backups.KIND, record["arn"])
-
-            engine.store.write(forget)
+            engine.store.write(functools.partial(self._forget_backup, record=record))
             backups.remove_file(engine.context(backups.region_of(record)), record)
             removed += 1
-        return removed
+        return removed + backups.sweep_orphans(engine)
 
-    def run(self, now: float | None = None) -> tuple[int, int]:
-        """One round of everything: (items expired, stream records trimmed). Each part runs
-        even if another fails (the failure is logged, and raised once all have run)."""
+    @staticmethod
+    def _trim_history(view: WriteView, table: TableDef, when: float) -> int:
+        current = view.table(table.region, table.name)
+        if current is None or current.table_id != table.table_id or not pitr.enabled(current):
+            return 0
+        return pitr.trim(view, current, when, HISTORY_SLICE)
+
+    @staticmethod
+    def _forget_backup(view: WriteView, record: dict[str, Any]) -> None:
+        view.delete_record(backups.KIND, record["arn"])
+
+    def run(self, now: float | None = None) -> tuple[int, int, int]:
+        """One round of everything: (items expired, stream records trimmed, history entries
+        and SYSTEM backups removed). Each part runs even if another fails (the failure is
+        logged, and raised once all have run)."""
         results = [0, 0, 0]
         failure: Exception | None = None
         for i, part in enumerate((self.sweep_ttl, self.maintain_streams, self.maintain_backups)):
@@ -113,7 +118,7 @@ class Maintenance:
                 failure = failure or exc
         if failure is not None:
             raise failure
-        return results[0], results[1]
+        return results[0], results[1], results[2]
 
     # -- the background thread ------------------------------------------------------------
 

@@ -10,6 +10,7 @@ Locally the latest restorable time is *now*; DynamoDB's trails it by about five 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -46,15 +47,16 @@ def describe(table: TableDef, now: float) -> dict[str, Any]:
         "PointInTimeRecoveryDescription": {
             "PointInTimeRecoveryStatus": "ENABLED",
             "RecoveryPeriodInDays": table.meta["pitr"]["days"],
-            "EarliestRestorableDateTime": round(earliest, 3),
-            "LatestRestorableDateTime": round(latest, 3),
+            # Whole seconds, as DynamoDB shows them (and restores to).
+            "EarliestRestorableDateTime": float(math.floor(earliest)),
+            "LatestRestorableDateTime": float(math.floor(latest)),
         },
     }
 
 
 def record(view: WriteView, table: TableDef, key: bytes, old: StoredItem | None, now: float) -> None:
     """Remember an item's image before a write that changed it (PITR on)."""
-    view.record_version(table, key, old, int(now * 1000), view.logs.next_sequence())
+    view.record_version(table, key, old, int(now * 1000), view.next_sequence())
 
 
 def items_at(view: ReadView, table: TableDef, when: float) -> Iterator[StoredItem]:
@@ -76,17 +78,26 @@ def items_at(view: ReadView, table: TableDef, when: float) -> Iterator[StoredIte
 
 def iso(when: float) -> str:
     """A time as DynamoDB writes it in restore-time messages: ``2026-10-06T23:16:32Z``."""
-    return datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        return datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):  # beyond what a date can show
+        return str(when)
 
 
-def check_restore_time(table: TableDef, when: float, now: float) -> None:
+def restore_time(table: TableDef, when: float, now: float) -> float:
+    """The moment a restore at ``when`` restores, or InvalidRestoreTimeException.
+
+    The window is checked to the second, as DynamoDB shows and checks it; a time in the
+    second PITR was switched on means the moment it was.
+    """
     earliest, latest = window(table, now)
-    if not earliest <= when <= latest:
+    if not math.floor(earliest) <= when <= latest:
         raise DynamoError(
             "InvalidRestoreTimeException",
             f"RestoreDateTime '{iso(when)}' must be within EarliestRestorableDateTime '{iso(earliest)}' "
             f"and LatestRestorableDateTime '{iso(latest)}'",
         )
+    return max(when, earliest)
 
 
 def unavailable(name: str) -> DynamoError:

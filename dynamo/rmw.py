@@ -81,11 +81,12 @@ def apply(
     new_item = None if new is None else new[0]
     event = event_name(old_item, new_item)
     if event is not None:  # a write that changes nothing leaves no trace
+        now = view.commit_time(ctx.clock)  # every change of one transaction at one instant
         table_streams.record(
-            ctx, view, table, event, schema.key_of(key_item), old_item, new_item, by_service=by_service
+            ctx, view, table, event, schema.key_of(key_item), old_item, new_item, now, by_service=by_service
         )
         if pitr.enabled(table):
-            pitr.record(view, table, key, old, ctx.clock())
+            pitr.record(view, table, key, old, now)
     collection_size = None
     if any(index.kind == "LSI" for index in table.indexes):
         collection_size = view.collection_size(table, key[:PID_SIZE])

@@ -87,10 +87,12 @@ def record(
     keys: Item,
     old: Item | None,
     new: Item | None,
+    now: float,
     *,
     by_service: bool = False,
 ) -> None:
-    """Record one change of ``table`` in its stream, if it has one (in the write's transaction)."""
+    """Record one change of ``table`` (made at ``now``) in its stream, if it has one, in
+    the write's transaction."""
     if not enabled(table):
         return
     spec = table.meta["stream"]
@@ -101,7 +103,7 @@ def record(
         keys,
         old,
         new,
-        ctx.clock(),
+        now,
         rollover=ctx.settings.stream_rollover,
         by_service=by_service,
     )

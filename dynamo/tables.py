@@ -19,8 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
 from dynamo.engine import Context
-from dynamo.errors import DynamoError, resource_not_found
-from dynamo.errors import table_not_found as resource_table_not_found
+from dynamo.errors import DynamoError, resource_not_found, table_not_found
 from dynamo.params import split_table_arn
 from dynamo.shapes import Member, String
 from storage.catalog import IndexDef, KeySchema, TableDef
@@ -54,7 +53,7 @@ def data_table(ctx: Context, view: ReadView, name: str) -> TableDef:
     return table
 
 
-def table_not_found(given: str) -> DynamoError:
+def backup_table_not_found(given: str) -> DynamoError:
     """Backups and point-in-time recovery name a missing table their own way."""
     return DynamoError("TableNotFoundException", f"Table not found: {given}")
 
@@ -64,7 +63,7 @@ def backup_table(ctx: Context, view: ReadView, name: str) -> TableDef:
     created or restored) is TableNotFoundException."""
     table = view.table(ctx.region, table_name(ctx, name))
     if table is None or not is_active(ctx, table):
-        raise table_not_found(name)
+        raise backup_table_not_found(name)
     return table
 
 
@@ -78,7 +77,7 @@ def control_table(ctx: Context, view: ReadView, name: str) -> TableDef:
     plain = table_name(ctx, name)
     table = view.table(ctx.region, plain)
     if table is None:
-        raise resource_table_not_found(plain)
+        raise table_not_found(plain)
     return table
 
 
@@ -223,8 +222,9 @@ def _describe_gsi(
         "IndexName": index.name,
         "KeySchema": key_schema_json(index.key_schema),
         "Projection": projection_json(index),
-        "IndexStatus": "ACTIVE" if active else "CREATING",
     }
+    if "restore" not in meta:  # a restore target's indexes show no status until it is ready
+        desc["IndexStatus"] = "ACTIVE" if active else "CREATING"
     if "active_at" in settings and not active:
         desc["Backfilling"] = True  # only indexes added by UpdateTable report it
     desc["ProvisionedThroughput"] = throughput_json(throughput)

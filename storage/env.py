@@ -9,7 +9,9 @@ It owns three concerns the rest of the engine should never think about:
 * **Map growth.** LMDB needs a maximum map size up front. When a write hits it, the
   transaction is aborted, the map doubled and ``fn`` run again. Resizing is only legal with
   no transaction open in this process, so every transaction passes a small gate that lets a
-  resize wait for the open ones to finish. Growth by another process is adopted the same way.
+  resize wait for the open ones to finish. A long reader (a backup) would make that wait
+  long, so the map is also doubled ahead of need, once three quarters are used, at a
+  moment when nothing is open. Growth by another process is adopted the same way.
 * **Durability.** ``strict`` (default) fsyncs data and meta pages at every commit, so an
   acknowledged write survives power loss. ``relaxed`` skips the meta-page fsync
   (``MDB_NOMETASYNC``): the database stays consistent, but a system crash may undo the last
@@ -59,6 +61,20 @@ class _Gate:
             if self._exclusive and self._active == 0:
                 self._cond.notify_all()
 
+    def try_exclusive(self) -> bool:
+        """Become exclusive at once if no transaction is open; False (and nothing
+        changes) if one is. Release with :meth:`release`."""
+        with self._cond:
+            if self._exclusive or self._active:
+                return False
+            self._exclusive = True
+            return True
+
+    def release(self) -> None:
+        with self._cond:
+            self._exclusive = False
+            self._cond.notify_all()
+
     @contextmanager
     def exclusive(self) -> Iterator[None]:
         with self._cond:
@@ -102,13 +118,14 @@ class ReadTxn:
 class WriteTxn(ReadTxn):
     """A write transaction; changes become visible (and durable) only at commit."""
 
-    __slots__ = ("_after_commit", "_created", "_dropped")
+    __slots__ = ("_after_commit", "_claimed", "_created", "_dropped")
 
     def __init__(self, env: Environment, txn: Any) -> None:
         super().__init__(env, txn)
         self._after_commit: list[Callable[[], None]] = []
         self._created: dict[bytes, Any] = {}
         self._dropped: list[bytes] = []
+        self._claimed: list[bytes] = []
 
     def db(self, name: bytes) -> Any | None:
         handle = self._created.get(name)
@@ -119,6 +136,7 @@ class WriteTxn(ReadTxn):
     def create_db(self, name: bytes) -> Any:
         """Create (or open) a named database inside this transaction."""
         handle = self._env._handle(name, self.txn, create=True, pending=self._created)
+        self._claimed.append(name)  # dropped earlier but not yet retired: keep it after all
         return handle
 
     def drop_db(self, name: bytes) -> None:
@@ -212,6 +230,8 @@ class Environment:
         self._handles: dict[bytes, Any] = {}
         self._open_lock = threading.Lock()  # mdb_dbi_open must not run concurrently
         self._write_lock = threading.Lock()  # one writer per process; LMDB's lock is per env
+        self._retiring: set[bytes] = set()  # dropped databases still to delete (see _housekeep)
+        self._page_size = int(self._env.stat()["psize"])
         self._closed = False
 
     # -- transactions -------------------------------------------------------------------
@@ -245,28 +265,51 @@ class Environment:
                     self._grow()
                     continue
                 self._handles.update(wtxn._created)
-                if wtxn._dropped:
-                    self._retire(wtxn._dropped)
+                self._retiring.update(wtxn._dropped)
+                self._retiring.difference_update(wtxn._claimed)  # created again: keep it
+                self._housekeep()
                 for callback in wtxn._after_commit:
                     callback()
                 return result
 
-    def _retire(self, names: list[bytes]) -> None:
-        """Delete emptied databases and close their handles, with no transaction open here
-        (closing a handle under a reader is not allowed). Called with the write lock held."""
-        with self._gate.exclusive():
-            txn = self._env.begin(write=True)
-            try:
-                for name in names:
-                    handle = self._handles.pop(name, None)
-                    if handle is None and txn.get(name) is not None:
-                        handle = self._env.open_db(name, txn=txn, create=False)
-                    if handle is not None:
-                        txn.drop(handle, delete=True)
-                txn.commit()
-            except BaseException:
-                txn.abort()
-                raise
+    def _housekeep(self) -> None:
+        """After a commit, with the write lock held: retire dropped databases and grow the
+        map ahead of need, but only if no transaction is open right now. Neither may wait
+        for readers (a backup can read for minutes); what cannot be done now is done after
+        a later commit."""
+        if not self._retiring and not self._nearly_full():
+            return
+        if not self._gate.try_exclusive():
+            return
+        try:
+            if self._retiring:
+                self._retire_now(sorted(self._retiring))
+                self._retiring.clear()
+            if self._nearly_full():
+                self._env.set_mapsize(min(self._env.info()["map_size"] * 2, MAX_MAP_SIZE))
+        finally:
+            self._gate.release()
+
+    def _nearly_full(self) -> bool:
+        info = self._env.info()
+        used = (info["last_pgno"] + 1) * self._page_size
+        return bool(used > info["map_size"] * 3 // 4 and info["map_size"] < MAX_MAP_SIZE)
+
+    def _retire_now(self, names: list[bytes]) -> None:
+        """Delete emptied databases and close their handles. Closing a handle under a
+        reader is not allowed: called with the gate exclusive and the write lock held."""
+        txn = self._env.begin(write=True)
+        try:
+            for name in names:
+                handle = self._handles.pop(name, None)
+                if handle is None and txn.get(name) is not None:
+                    handle = self._env.open_db(name, txn=txn, create=False)
+                if handle is not None:
+                    txn.drop(handle, delete=True)
+            txn.commit()
+        except BaseException:
+            txn.abort()
+            raise
 
     def purge(self, keep: Callable[[bytes], bool]) -> None:
         """Delete every named database for which ``keep(name)`` is false.
@@ -371,5 +414,7 @@ class Environment:
         if self._closed:
             return
         with self._write_lock, self._gate.exclusive():
+            if self._retiring:
+                self._retire_now(sorted(self._retiring))
             self._env.close()
             self._closed = True

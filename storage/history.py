@@ -56,3 +56,9 @@ def trim(txn: WriteTxn, db: Any, before_ms: int, limit: int) -> int:
     for key in doomed:
         txn.delete(db, key)
     return len(doomed)
+
+
+def last(txn: ReadTxn, db: Any) -> bytes | None:
+    """The key of the newest entry (a cheap "has anything changed since?" check)."""
+    cursor = txn.cursor(db)
+    return bytes(cursor.key()) if cursor.last() else None

@@ -8,6 +8,7 @@ fsynced and renamed into place: a snapshot file that exists is complete.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable, Iterator
 from typing import Any, Final
@@ -18,23 +19,29 @@ from storage.errors import CorruptStore
 from storage.values import Item
 
 _BUFFER: Final = 1 << 20
+PARTIAL: Final = ".partial"  # the suffix of a snapshot being written
 
 
 def write(path: str, header: dict[str, Any], entries: Iterable[tuple[Item, int]]) -> tuple[int, int]:
     """Write a snapshot; (items written, bytes of file)."""
-    temporary = f"{path}.partial"
+    temporary = f"{path}{PARTIAL}"
     pack = msgpack.Packer(use_bin_type=True).pack
     count = 0
-    with open(temporary, "wb", buffering=_BUFFER) as out:
-        write_bytes = out.write
-        write_bytes(pack(header))
-        for entry in entries:
-            write_bytes(pack(entry))
-            count += 1
-        write_bytes(pack({"end": True, "count": count}))
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(temporary, path)
+    try:
+        with open(temporary, "wb", buffering=_BUFFER) as out:
+            write_bytes = out.write
+            write_bytes(pack(header))
+            for entry in entries:
+                write_bytes(pack(entry))
+                count += 1
+            write_bytes(pack({"end": True, "count": count}))
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(temporary)
+        raise
     _sync_directory(os.path.dirname(path) or ".")
     return count, os.path.getsize(path)
 
@@ -64,6 +71,19 @@ def read(path: str) -> tuple[dict[str, Any], Iterator[tuple[Item, int]]]:
             handle.close()
 
     return header, entries()
+
+
+def header(path: str) -> dict[str, Any]:
+    """A snapshot's header, after checking the file is complete (it ends with its trailer)."""
+    head, entries = read(path)
+    size = os.path.getsize(path)
+    with open(path, "rb") as handle:
+        handle.seek(max(0, size - 64))
+        tail = handle.read()
+    entries.close()  # type: ignore[attr-defined]
+    if b"end" not in tail:  # the trailer, {"end": true, "count": n}
+        raise CorruptStore(f"{path} is truncated")
+    return head
 
 
 def _sync_directory(path: str) -> None:

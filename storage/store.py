@@ -346,6 +346,11 @@ class ReadView:
 
     # -- item history (see storage.history) -----------------------------------------------
 
+    def last_change(self, table: TableDef) -> bytes | None:
+        """The newest entry of a table's history (None: none, or no history kept)."""
+        db = self._txn.db(history.history_db_name(table.table_id))
+        return None if db is None else history.last(self._txn, db)
+
     def has_history(self, table: TableDef) -> bool:
         return self._txn.db(history.history_db_name(table.table_id)) is not None
 
@@ -379,7 +384,7 @@ class ReadView:
 class WriteView(ReadView):
     """Read and write access inside one write transaction."""
 
-    __slots__ = ("_changed", "_collections", "_generation", "_size_delta", "_store")
+    __slots__ = ("_changed", "_collections", "_generation", "_now", "_size_delta", "_store")
 
     _txn: WriteTxn
 
@@ -391,6 +396,19 @@ class WriteView(ReadView):
         self._generation = -1
         # Tables created, replaced or dropped in this transaction, seen by later reads in it.
         self._changed: dict[tuple[str, str], TableDef | None] = {}
+        self._now: float | None = None
+
+    def commit_time(self, clock: Callable[[], float]) -> float:
+        """One time for everything this transaction records (history, change records), read
+        from ``clock`` the first time it is asked for: a transaction happens at one instant."""
+        if self._now is None:
+            self._now = clock()
+        return self._now
+
+    def next_sequence(self) -> int:
+        """The next number of the data directory's one increasing counter (orders records
+        written in the same millisecond)."""
+        return self.logs.next_sequence()
 
     def table(self, region: str, name: str) -> TableDef | None:
         key = (region, name)
@@ -453,15 +471,24 @@ class WriteView(ReadView):
     # -- items --------------------------------------------------------------------------
 
     def put(
-        self, table: TableDef, key: bytes, item: Item, size: int, old: StoredItem | None
+        self,
+        table: TableDef,
+        key: bytes,
+        item: Item,
+        size: int,
+        old: StoredItem | None,
+        *,
+        indexable: Callable[[IndexDef, Item], bool] | None = None,
     ) -> list[IndexWrite]:
         """Write an item and its index entries; ``old`` is what ``get`` returned for the key.
 
-        Returns how each index changed (for capacity accounting).
+        ``indexable`` (restores) keeps an item out of the indexes it says no to, as an
+        index's backfill skips items whose key values it cannot take. Returns how each
+        index changed (for capacity accounting).
         """
         self._txn.put(self._db(table), key, items.pack(item, size))
         self._add_size(table.table_id, size - (old[1] if old is not None else 0))
-        return self._maintain(table, key, old, (item, size))
+        return self._maintain(table, key, old, (item, size), indexable)
 
     def delete(self, table: TableDef, key: bytes, old: StoredItem) -> list[IndexWrite]:
         """Delete an item (and its index entries)."""
@@ -470,14 +497,23 @@ class WriteView(ReadView):
         return self._maintain(table, key, old, None)
 
     def _maintain(
-        self, table: TableDef, key: bytes, old: StoredItem | None, new: StoredItem | None
+        self,
+        table: TableDef,
+        key: bytes,
+        old: StoredItem | None,
+        new: StoredItem | None,
+        indexable: Callable[[IndexDef, Item], bool] | None = None,
     ) -> list[IndexWrite]:
         if not table.indexes:
             return []
         writes = []
         collection_delta = (new[1] if new else 0) - (old[1] if old else 0)
         for index in table.indexes:
-            old_key, new_key, projected, new_size, report = indexes.plan(table, index, key, old, new)
+            before, after = old, new
+            if indexable is not None:
+                before = old if old is not None and indexable(index, old[0]) else None
+                after = new if new is not None and indexable(index, new[0]) else None
+            old_key, new_key, projected, new_size, report = indexes.plan(table, index, key, before, after)
             db = self._index_db(table, index)
             if old_key is not None and old_key != new_key:
                 self._txn.delete(db, old_key)

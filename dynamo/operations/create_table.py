@@ -16,6 +16,7 @@ from dynamo.engine import Context
 from dynamo.errors import invalid_parameters, resource_in_use, validation
 from dynamo.operations import Operation
 from dynamo.params import TableName
+from dynamo.restore_requests import restoring
 from dynamo.schemas import (
     attribute_names,
     check_capacity_bounds,
@@ -315,6 +316,8 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     def create(view: WriteView) -> dict[str, Any]:
         existing = view.table(ctx.region, name)
         if existing is not None:
+            if restoring(existing):
+                raise resource_in_use(f"Table is being used: {name}")
             if not is_active(ctx, existing):
                 raise resource_in_use(
                     f"Attempt to change a resource which is still in use: Table is being created: {name}"

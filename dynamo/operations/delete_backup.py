@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from dynamo import backups, restores
+from dynamo import backups, restore_requests
 from dynamo.engine import Context
 from dynamo.errors import DynamoError, validation
 from dynamo.operations import Operation
@@ -25,9 +25,9 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
             raise validation(
                 f"User is not allowed to delete the system backup with arn {arn}. It will automatically expire on {expires}"
             )
-        if restores.in_use(view, arn):
+        if restore_requests.in_use(view, backups.canonical_arn(ctx, arn)):
             raise DynamoError("BackupInUseException", f"Backup is being used to restore table: {arn}")
-        view.delete_record(backups.KIND, arn)
+        view.delete_record(backups.KIND, backups.canonical_arn(ctx, arn))
         view.after_commit(lambda: backups.remove_file(ctx, record))
         return {"BackupDescription": backups.description(record, status="DELETED")}
 

@@ -51,9 +51,11 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
         ]
     found.sort(key=_position)
     start = req.get("ExclusiveStartBackupArn")
-    if start is not None:
-        cursor = start.rpartition("/backup/")[2]
-        found = [r for r in found if _position(r) > cursor]
+    if start is not None:  # a position in creation order: the backup itself need not exist
+        cursor = backups.canonical_arn(ctx, start)
+        if start.split(":")[3] != ctx.region:
+            raise validation(f"ExclusiveStartBackupArn {start} does not match the region of the request")
+        found = [r for r in found if _position(r) > cursor.rpartition("/backup/")[2]]
     limit = req.get("Limit", 100)
     page = found[:limit]
     out: dict[str, Any] = {"BackupSummaries": [backups.summary(r) for r in page]}

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
-from dynamo import backups, restores
+from dynamo import backups, restore_requests
 from dynamo.engine import Context
 from dynamo.errors import DynamoError
 from dynamo.operations import Operation
 from dynamo.params import TableName
 from dynamo.shapes import Member, Request, String
-from dynamo.tables import describe
 from storage import snapshots
 from storage.catalog import unpack_table
+from storage.errors import CorruptStore
 from storage.store import WriteView
 
 REQUEST = Request(
@@ -20,7 +21,7 @@ REQUEST = Request(
     {
         "TargetTableName": Member(TableName(min_len=3, arn_ok=False), required=True),
         "BackupArn": Member(String(), required=True),
-        **restores.override_members(),
+        **restore_requests.override_members(),
     },
 )
 
@@ -31,21 +32,28 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
 
     def restore(view: WriteView) -> dict[str, Any]:
         record = backups.find(ctx, view, arn)
-        if restores.in_use(view, arn):
+        stored_arn = backups.canonical_arn(ctx, arn)
+        if restore_requests.in_use(view, stored_arn):
             raise DynamoError("BackupInUseException", f"Backup is being used to restore another table: {arn}")
-        restores.check_target(view, ctx.region, req["TargetTableName"])
-        header, entries = snapshots.read(backups.path(ctx, record))
-        entries.close()  # type: ignore[attr-defined]
+        restore_requests.check_target(view, ctx.region, req["TargetTableName"])
+        file = backups.path(ctx, record)
+        try:
+            header = snapshots.header(file)
+        except (OSError, CorruptStore):
+            raise DynamoError(
+                "InternalServerError", f"The data of backup {arn} is missing or damaged"
+            ) from None
         summary = {
             "SourceBackupArn": arn,
             "SourceTableArn": record["source"]["TableArn"],
             "RestoreDateTime": record["created"],
             "RestoreInProgress": True,
         }
-        target = restores.target_table(ctx, unpack_table(header["table"]), req, now, summary)
-        restores.start(view, target, record["file"], temporary=False, backup_arn=arn)
-        view.after_commit(ctx.engine.restorer.wake)
-        return {"TableDescription": describe(ctx, view, target, "create")}
+        target = restore_requests.target_table(ctx, unpack_table(header["table"]), req, now, summary)
+        described = restore_requests.begin(
+            ctx, view, target, os.path.abspath(file), temporary=False, backup_arn=stored_arn
+        )
+        return {"TableDescription": described}
 
     return ctx.store.write(restore)
 

@@ -11,14 +11,13 @@ import os
 import secrets
 from typing import Any
 
-from dynamo import backups, pitr, restores
+from dynamo import backups, pitr, restore_requests
 from dynamo.engine import Context
 from dynamo.errors import DynamoError, validation
 from dynamo.operations import Operation
 from dynamo.params import TableName, split_table_arn
 from dynamo.shapes import Boolean, Member, Request, String, Timestamp
-from dynamo.tables import backup_table, describe
-from storage.store import WriteView
+from dynamo.tables import backup_table
 
 REQUEST = Request(
     "RestoreTableToPointInTimeInput",
@@ -28,7 +27,7 @@ REQUEST = Request(
         "TargetTableName": Member(TableName(min_len=3, arn_ok=False), required=True),
         "UseLatestRestorableTime": Member(Boolean()),
         "RestoreDateTime": Member(Timestamp()),
-        **restores.override_members(),
+        **restore_requests.override_members(),
     },
 )
 
@@ -66,7 +65,7 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     _check_time_flags(req)
     target_name = req["TargetTableName"]
     now = ctx.clock()
-    file = f"pitr-{int(now * 1000):014d}-{secrets.token_hex(4)}.snapshot"
+    name_in_dir = f"pitr-{int(now * 1000):014d}-{secrets.token_hex(4)}.snapshot"
     with ctx.store.read() as view:  # the items at that time, from one snapshot
         try:
             source = backup_table(ctx, view, name)
@@ -74,26 +73,24 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
             raise DynamoError("TableNotFoundException", missing) from None
         if not pitr.enabled(source):
             raise pitr.unavailable(source.name)
-        when = now if req.get("UseLatestRestorableTime") else req["RestoreDateTime"]
-        pitr.check_restore_time(source, when, now)
-        restores.check_target(view, ctx.region, target_name)
-        backups.write_snapshot(ctx, source, file, pitr.items_at(view, source, when))
-    summary = {
-        "SourceTableArn": ctx.table_arn(source.name),
-        "RestoreDateTime": round(when, 3),
-        "RestoreInProgress": True,
-    }
-    target = restores.target_table(ctx, source, req, now, summary)
-
-    def start(view: WriteView) -> dict[str, Any]:
-        restores.start(view, target, file, temporary=True, backup_arn=None)
-        view.after_commit(ctx.engine.restorer.wake)
-        return {"TableDescription": describe(ctx, view, target, "create")}
-
+        asked = now if req.get("UseLatestRestorableTime") else req["RestoreDateTime"]
+        when = pitr.restore_time(source, asked, now)
+        restore_requests.check_target(view, ctx.region, target_name)
+        summary = {
+            "SourceTableArn": ctx.table_arn(source.name),
+            "RestoreDateTime": round(asked, 3),
+            "RestoreInProgress": True,
+        }
+        target = restore_requests.target_table(ctx, source, req, now, summary)  # overrides checked first
+        file = backups.write_snapshot(ctx, source, name_in_dir, pitr.items_at(view, source, when))
     try:
-        return ctx.store.write(start)
-    except Exception:
-        os.remove(os.path.join(backups.directory(ctx), file))
+        return {
+            "TableDescription": ctx.store.write(
+                lambda view: restore_requests.begin(ctx, view, target, file, temporary=True, backup_arn=None)
+            )
+        }
+    except BaseException:
+        os.remove(file)
         raise
 
 

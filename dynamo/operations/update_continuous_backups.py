@@ -44,8 +44,12 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
         now = ctx.clock()
         if enable:
             current = table.meta.get("pitr") if pitr.enabled(table) else None
-            since = current["since"] if current else now  # re-enabling restarts the window
-            period = days if days is not None else (current["days"] if current else pitr.DEFAULT_DAYS)
+            if current is None:  # (re-)enabling starts a new window
+                since, period = now, days or pitr.DEFAULT_DAYS
+            else:
+                # A longer period must not reach back over history already trimmed.
+                since = pitr.window(table, now)[0]
+                period = days if days is not None else current["days"]
             table = table.with_meta(pitr={"enabled": True, "since": since, "days": period})
             view.start_history(table)
         elif pitr.enabled(table):

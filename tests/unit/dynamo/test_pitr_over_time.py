@@ -229,3 +229,162 @@ def test_interrupted_restore_resumes_after_restart(tmp_path: Any) -> None:
         table = wait_active(db, "resumed")
         assert table["ItemCount"] == 25
         db.delete_backup(BackupArn=arn)
+
+
+def test_a_transaction_is_one_instant(db: Any, clock: ManualClock) -> None:
+    # Every change of a transaction is recorded at one time, even if the clock moves during it.
+    name = gsi_table(db)
+    db.batch_write_item(
+        RequestItems={
+            name: [{"PutRequest": {"Item": {"pk": {"S": k}, "bal": {"N": "100"}}}} for k in ("x", "y")]
+        }
+    )
+    clock.now += 10
+    before = clock.now
+
+    class Ticking:
+        def __call__(self) -> float:
+            clock.now += 0.0011  # real time passes between the transaction's items
+            return clock.now
+
+    db.engine.clock = db.engine.context().clock = Ticking()  # type: ignore[method-assign]
+    for region_ctx in db.engine._contexts.values():
+        region_ctx.clock = db.engine.clock
+    db.transact_write_items(
+        TransactItems=[
+            {
+                "Update": {
+                    "TableName": name,
+                    "Key": {"pk": {"S": k}},
+                    "UpdateExpression": "ADD bal :d",
+                    "ExpressionAttributeValues": {":d": {"N": d}},
+                }
+            }
+            for k, d in (("x", "-100"), ("y", "100"))
+        ]
+    )
+    after = clock.now
+    for i, ms in enumerate(range(int(before * 1000), int(after * 1000) + 2)):
+        restored = restore_at(db, name, ms / 1000, f"tick-{i}")["items"]
+        assert sum(int(item["bal"]["N"]) for item in restored.values()) == 200, ms
+
+
+def test_longer_period_does_not_reach_trimmed_history(db: Any, clock: ManualClock) -> None:
+    # Raising RecoveryPeriodInDays after history was trimmed keeps the window where history exists.
+    name = gsi_table(db)
+    db.update_continuous_backups(
+        TableName=name,
+        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 1},
+    )
+    start = clock.now
+    clock.now += 10
+    db.put_item(TableName=name, Item={"pk": {"S": "a"}, "v": {"N": "1"}})
+    clock.now += 2 * DAY
+    db.put_item(TableName=name, Item={"pk": {"S": "a"}, "v": {"N": "2"}})
+    db.run_maintenance()
+    db.update_continuous_backups(
+        TableName=name,
+        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 35},
+    )
+    with raises("InvalidRestoreTimeException"):
+        db.restore_table_to_point_in_time(
+            SourceTableName=name, TargetTableName="too-early", RestoreDateTime=start + 5
+        )
+
+
+def test_far_future_restore_time_is_invalid_not_an_error(db: Any, clock: ManualClock) -> None:
+    # A restore time beyond any date is refused with InvalidRestoreTimeException, not a server error.
+    name = gsi_table(db)
+    for when in (1e18, 253402300800):
+        with raises("InvalidRestoreTimeException"):
+            db.restore_table_to_point_in_time(
+                SourceTableName=name, TargetTableName="far-future", RestoreDateTime=when
+            )
+
+
+def test_refused_overrides_leave_no_files(db: Any, clock: ManualClock) -> None:
+    # A point-in-time restore refused for its overrides writes nothing to the backup directory.
+    import os
+
+    name = gsi_table(db)
+    with raises(
+        "ValidationException", "Cannot override ProvisionedThroughput unless BillingMode is PROVISIONED"
+    ):
+        db.restore_table_to_point_in_time(
+            SourceTableName=name,
+            TargetTableName="refused",
+            UseLatestRestorableTime=True,
+            ProvisionedThroughputOverride={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
+        )
+    directory = os.path.join(db.engine.path, "backups")
+    assert not os.path.isdir(directory) or os.listdir(directory) == []
+
+
+def test_override_names_must_be_distinct(db: Any, clock: ManualClock) -> None:
+    # Two overrides cannot both take one source index (or share a name).
+    name = gsi_table(db)
+    arn = db.create_backup(TableName=name, BackupName="dups")["BackupDetails"]["BackupArn"]
+    gsi = {"KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}
+    with raises(
+        "ValidationException", "One or more parameter values were invalid: Duplicate index name: same"
+    ):
+        db.restore_table_from_backup(
+            BackupArn=arn,
+            TargetTableName="dups",
+            GlobalSecondaryIndexOverride=[{"IndexName": "same", **gsi}] * 2,
+        )
+    with raises("ValidationException", startswith="Index second does not match a secondary index"):
+        db.restore_table_from_backup(
+            BackupArn=arn,
+            TargetTableName="dups",
+            GlobalSecondaryIndexOverride=[{"IndexName": "first", **gsi}, {"IndexName": "second", **gsi}],
+        )
+
+
+def test_damaged_backup_cannot_leave_a_table_stuck(db: Any, clock: ManualClock) -> None:
+    # A backup whose file is damaged is refused; one that breaks during the restore frees the target name.
+    import os
+
+    name = gsi_table(db)
+    for i in range(30):
+        db.put_item(TableName=name, Item={"pk": {"S": f"k{i}"}, "g": {"S": "x"}})
+    arn = db.create_backup(TableName=name, BackupName="damaged")["BackupDetails"]["BackupArn"]
+    directory = os.path.join(db.engine.path, "backups")
+    (file,) = [os.path.join(directory, f) for f in os.listdir(directory)]
+    with open(file, "r+b") as handle:
+        handle.truncate(os.path.getsize(file) // 2)
+    with raises("InternalServerError"):
+        db.restore_table_from_backup(BackupArn=arn, TargetTableName="from-damaged")
+    db.engine.restorer.stop()  # the file breaks after the restore was accepted:
+    good = db.create_backup(TableName=name, BackupName="goodone")["BackupDetails"]["BackupArn"]
+    db.restore_table_from_backup(BackupArn=good, TargetTableName="from-good")
+    (good_file,) = [os.path.join(directory, f) for f in os.listdir(directory) if f != os.path.basename(file)]
+    os.remove(good_file)
+    from dynamo.restorer import Restorer
+
+    Restorer(db.engine).run_one()
+    with raises("ResourceNotFoundException"):
+        db.describe_table(TableName="from-good")
+    db.delete_backup(BackupArn=good)  # no longer "in use"
+
+
+def test_two_restorers_never_fill_one_table_twice(db: Any, clock: ManualClock) -> None:
+    # A job is leased: a second process cannot run it, and after it finishes nothing is written again.
+    from dynamo.restorer import Restorer
+
+    name = gsi_table(db)
+    for i in range(5):
+        db.put_item(TableName=name, Item={"pk": {"S": f"k{i}"}})
+    arn = db.create_backup(TableName=name, BackupName="leased")["BackupDetails"]["BackupArn"]
+    db.engine.restorer.stop()
+    db.restore_table_from_backup(BackupArn=arn, TargetTableName="leased-copy")
+    first, second = Restorer(db.engine), Restorer(db.engine)
+    assert first._claim() is not None  # first holds the lease ...
+    assert second.run_one() is False  # ... so the second finds nothing to do
+    first._retry_at.clear()
+    assert first.run_one() is True
+    assert wait_active(db, "leased-copy")["ItemCount"] == 5
+    for i in range(5):
+        db.delete_item(TableName="leased-copy", Key={"pk": {"S": f"k{i}"}})
+    assert second.run_one() is False
+    assert db.scan(TableName="leased-copy")["Count"] == 0

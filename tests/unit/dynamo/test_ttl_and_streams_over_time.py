@@ -69,7 +69,7 @@ def test_ttl_expiry_rules(db: Any, clock: ManualClock) -> None:
         db.put_item(TableName=name, Item={**key(pk), "g": {"S": "x"}, "exp": value})
     db.put_item(TableName=name, Item=key("none"))
     assert "Item" in db.get_item(TableName=name, Key=key("past"))  # expired, not yet deleted
-    deleted, _ = db.run_maintenance()
+    deleted, _, _ = db.run_maintenance()
     assert deleted == 4
     left = {i["pk"]["S"] for i in db.scan(TableName=name)["Items"]}
     assert left == {"future", "ancient", "string", "set", "nested", "none"}
@@ -159,7 +159,7 @@ def test_records_are_trimmed_after_24_hours(db: Any, clock: ManualClock) -> None
     clock.now += 12 * 3600
     db.put_item(TableName=name, Item=key("young"))
     clock.now += 12 * 3600 + 1
-    _, trimmed = db.run_maintenance()
+    _, trimmed, _ = db.run_maintenance()
     assert trimmed == 1
     assert [r["dynamodb"]["Keys"] for r in read_all(streams, arn)] == [key("young")]
     shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][-1]["ShardId"]
