@@ -94,7 +94,7 @@ def backup_and_restore(count: int) -> dict[str, dict[str, float]]:
                 begin = time.perf_counter()
                 result = action()
                 if target is not None:
-                    client.engine.restorer.wait()
+                    client.engine.jobs.wait()
                     assert client.describe_table(TableName=target)["Table"]["ItemCount"] == count
                 elapsed = time.perf_counter() - begin
                 results[name] = {"seconds": elapsed, "items_per_s": count / elapsed}

@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{error['Code']}: {error['Message']}", file=sys.stderr)
             return 1
         if args.action == "restore":
-            client.engine.restorer.wait()
+            client.engine.jobs.wait()
             result = client.describe_table(TableName=args.target)
         result.pop("ResponseMetadata", None)
         print(json.dumps(result, indent=2, default=_json_default))

@@ -7,6 +7,7 @@ as in DynamoDB), built once per region and reused.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import threading
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
+from dynamo.object_store import LocalObjects, ObjectStore, S3Objects
 from storage.env import DEFAULT_MAP_SIZE, DEFAULT_MAX_DBS, Durability
 from storage.store import Store
 from streams.model import DEFAULT_ROLLOVER
@@ -48,6 +50,11 @@ class Settings:
     maintenance_interval: float = 5.0
     #: Where backup files go (default: ``backups/`` in the data directory).
     backup_dir: str | None = None
+    #: The folder whose subfolders are the S3 buckets of exports and imports (default:
+    #: ``s3/`` in the data directory); ignored when ``s3_endpoint`` is set.
+    s3_dir: str | None = None
+    #: A real S3-compatible server for exports and imports (e.g. http://127.0.0.1:9000).
+    s3_endpoint: str | None = None
 
 
 class Engine:
@@ -72,17 +79,24 @@ class Engine:
         self._lock = threading.Lock()
         self.closed = False
         # Imported here: they use the write path, which needs this module's Context.
+        from dynamo.jobs import Jobs
         from dynamo.maintenance import Maintenance
-        from dynamo.restorer import Restorer
+        from dynamo.restorer import RestoreJob
         from dynamo.table_streams import upgrade
         from dynamo.triggers import Triggers
 
         upgrade(self)
         self.maintenance = Maintenance(self)
         self.triggers = Triggers(self)
-        self.restorer = Restorer(self)
-        self.restorer.resume()
+        self.jobs = Jobs(self, [RestoreJob()])
+        self.jobs.resume()
         self.maintenance.start(self.settings.maintenance_interval)
+
+    def objects(self) -> ObjectStore:
+        """Where this engine's exports go and imports come from."""
+        if self.settings.s3_endpoint:
+            return S3Objects(self.settings.s3_endpoint)
+        return LocalObjects(self.settings.s3_dir or os.path.join(self.path, "s3"))
 
     def context(self, region: str = DEFAULT_REGION) -> Context:
         """The request context for a region (cached, for a bounded number of regions)."""
@@ -103,7 +117,7 @@ class Engine:
             self.closed = True
         try:
             self.maintenance.stop()
-            self.restorer.stop()
+            self.jobs.stop()
             self.triggers.close()
         finally:
             self.store.close()

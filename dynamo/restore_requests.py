@@ -229,5 +229,5 @@ def begin(
         "backup": backup_arn,
     }
     view.put_record(KIND, target.table_id, job)
-    view.after_commit(ctx.engine.restorer.wake)
+    view.after_commit(ctx.engine.jobs.wake)
     return describe(ctx, view, target, "create")

@@ -1,31 +1,23 @@
-"""Filling restore targets in the background, one job at a time.
+"""Filling a restore target in the background (a :mod:`dynamo.jobs` kind).
 
 A job (recorded by :func:`dynamo.restore_requests.begin`) names the target table and the
-snapshot file of its items. The restorer loads the items in 1,000-item transactions,
-counting them in the job record, then makes the table ACTIVE and deletes the job, in one
-transaction. Because the count commits with each batch, a job resumes exactly where it
-stopped after a restart, and nothing is written twice.
-
-Several processes may open one data directory (a server and a CLI command): a job is
-leased to one process at a time, renewed with every batch, and taken over only if its
-holder stopped renewing it. A process that lost its lease stops at once. A snapshot that
-is missing or damaged cannot ever be restored: the target table and the job are then
-deleted (and the failure logged), so the name is free again and the backup usable.
+snapshot file of its items. The items are loaded in 1,000-item transactions that also
+count them in the job record and renew its lease; the last one makes the table ACTIVE and
+deletes the job. Because the count commits with each batch, a job resumes exactly where it
+stopped after a restart, and nothing is written twice (or after the table is ACTIVE). A
+snapshot that is missing or damaged can never be restored: the target table is removed
+(so its name is free again and its backup usable) and the failure logged.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import logging
 import os
-import socket
-import threading
-import time
-import uuid
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Final
 
+from dynamo.jobs import Hopeless, Jobs
 from dynamo.keys import index_keys_acceptable
 from dynamo.restore_requests import KIND
 from storage import snapshots
@@ -37,135 +29,43 @@ from storage.values import Item
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from dynamo.engine import Engine
-
-log = logging.getLogger("dynamo.restores")
 BATCH: Final = 1000
-LEASE: Final = 60.0  # seconds (wall clock) without renewal before another process may take a job
-RETRY: Final = 5.0  # seconds before a job that failed for a passing reason is tried again
 
 
-class Restorer:
-    """Runs the restore jobs of one engine on a daemon thread."""
+class RestoreJob:
+    """Fills a restore target from its snapshot (see :mod:`dynamo.jobs`)."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._idle = threading.Event()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._retry_at: dict[str, float] = {}  # job -> monotonic time it may be tried again
+    kind = KIND
 
-    # -- control -------------------------------------------------------------------------
-
-    def resume(self) -> None:
-        """At start: finish the restores a previous run (or another process) left."""
-        with self._engine.store.read() as view:
-            pending = next(iter(view.records(KIND)), None) is not None
-        if pending:
-            self.wake()
-        else:
-            self._idle.set()
-
-    def wake(self) -> None:
-        """A job was recorded: work on it."""
-        with self._lock:
-            if self._stop.is_set():
-                return
-            self._idle.clear()
-            self._wake.set()
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="dynamo-restores", daemon=True)
-                self._thread.start()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Wait until no restore is left that this process can do; whether it happened in time."""
-        return self._idle.wait(timeout)
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join()
-
-    # -- the work ------------------------------------------------------------------------
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.clear()
-            try:
-                worked = self.run_one()
-            except Exception:  # a bug must not end the service
-                log.exception("restore worker failed")
-                worked = False
-            if worked:
-                continue
-            with self._lock:
-                if not self._wake.is_set():  # a job recorded meanwhile is not missed
-                    self._idle.set()
-            self._wake.wait(timeout=RETRY if self._retry_at else None)
-
-    def run_one(self) -> bool:
-        """Work on one job this process may take; False if there was none."""
-        job = self._claim()
-        if job is None:
-            return False
-        table_id, spec = job
+    def run(self, jobs: Jobs, job_id: str, spec: dict[str, Any]) -> None:
         try:
-            self._fill(table_id, spec)
-        except (CorruptStore, OSError, ValueError) as exc:  # the snapshot cannot be read: never will
-            log.error("restore of %s cannot be done (%s); the target table is removed", spec["table"], exc)
-            self._abandon(table_id, spec)
-        except Exception:
-            log.exception("restore of %s failed; it is tried again later", spec["table"])
-            self._retry_at[table_id] = time.monotonic() + RETRY
-        return True
-
-    def _claim(self) -> tuple[str, dict[str, Any]] | None:
-        """Lease the first job no live process holds."""
-        now = time.monotonic()
-
-        def claim(view: WriteView) -> tuple[str, dict[str, Any]] | None:
-            for table_id, spec in view.records(KIND):
-                if self._retry_at.get(table_id, 0.0) > now:
-                    continue
-                holder = spec.get("owner")
-                if holder not in (None, self._owner) and time.time() - spec.get("heartbeat", 0.0) < LEASE:
-                    continue
-                spec = {**spec, "owner": self._owner, "heartbeat": time.time()}
-                view.put_record(KIND, table_id, spec)
-                return table_id, spec
-            return None
-
-        return self._engine.store.write(claim)
-
-    def _fill(self, table_id: str, spec: dict[str, Any]) -> None:
-        engine = self._engine
-        _, entries = snapshots.read(spec["file"])
+            _, entries = snapshots.read(spec["file"])
+        except (CorruptStore, OSError, ValueError) as exc:
+            raise Hopeless(f"its snapshot cannot be read: {exc}") from exc
         try:
             remaining: Iterator[tuple[Item, int]] = islice(entries, spec.get("done", 0), None)
-            while not self._stop.is_set():
+            while not jobs.stopping:
                 batch = list(islice(remaining, BATCH))
-                if not engine.store.write(functools.partial(self._load, table_id=table_id, batch=batch)):
+                load = functools.partial(self._load, jobs=jobs, job_id=job_id, batch=batch)
+                if not jobs.engine.store.write(load):
                     break
             else:
                 return  # stopping: the job resumes at the next start
+        except (CorruptStore, OSError, ValueError) as exc:
+            raise Hopeless(f"its snapshot is damaged: {exc}") from exc
         finally:
             entries.close()  # type: ignore[attr-defined]
         if spec["temporary"]:
             _remove(spec["file"])
 
-    def _load(self, view: WriteView, table_id: str, batch: list[tuple[Item, int]]) -> bool:
+    def _load(self, view: WriteView, jobs: Jobs, job_id: str, batch: list[tuple[Item, int]]) -> bool:
         """Write one batch; False when the job is over (done, gone, or no longer ours)."""
-        spec = view.record(KIND, table_id)
-        if spec is None or spec.get("owner") != self._owner:
+        spec = jobs.held(view, KIND, job_id)
+        if spec is None:
             return False  # finished or taken over by another process meanwhile
         table = view.table(spec["region"], spec["table"])
-        if table is None or table.table_id != table_id:
-            view.delete_record(KIND, table_id)  # the target is gone
+        if table is None or table.table_id != job_id:
+            view.delete_record(KIND, job_id)  # the target is gone
             return False
         schema = table.key_schema
 
@@ -176,25 +76,25 @@ class Restorer:
             key = schema.primary_key(item)
             view.put(table, key, item, size, view.get(table, key), indexable=indexable)
         if batch:
-            view.put_record(
-                KIND, table_id, {**spec, "done": spec.get("done", 0) + len(batch), "heartbeat": time.time()}
-            )
+            jobs.renew(view, KIND, job_id, spec, done=spec.get("done", 0) + len(batch))
             return True
         # The snapshot is exhausted: the table is ready.
         meta = {k: v for k, v in table.meta.items() if k != "restore"}
-        meta["active_at"] = self._engine.clock()
+        meta["active_at"] = jobs.engine.clock()
         view.save_table(TableDef(table.region, table.name, table.table_id, schema, table.indexes, meta))
-        view.delete_record(KIND, table_id)
+        view.delete_record(KIND, job_id)
         return False
 
-    def _abandon(self, table_id: str, spec: dict[str, Any]) -> None:
+    def abandon(self, jobs: Jobs, job_id: str, spec: dict[str, Any], reason: str) -> None:
+        """The target table goes (so its name is free and its backup usable again)."""
+
         def drop(view: WriteView) -> None:
             table = view.table(spec["region"], spec["table"])
-            if table is not None and table.table_id == table_id:
+            if table is not None and table.table_id == job_id:
                 view.delete_table(table)
-            view.delete_record(KIND, table_id)
+            view.delete_record(KIND, job_id)
 
-        self._engine.store.write(drop)
+        jobs.engine.store.write(drop)
         if spec["temporary"]:
             _remove(spec["file"])
 

@@ -218,7 +218,7 @@ def test_interrupted_restore_resumes_after_restart(tmp_path: Any) -> None:
             RequestItems={name: [{"PutRequest": {"Item": {"pk": {"S": f"k{i}"}}}} for i in range(25)]}
         )
         arn = db.create_backup(TableName=name, BackupName="resume-me")["BackupDetails"]["BackupArn"]
-        db.engine.restorer.stop()  # as if the process ended before the restore ran
+        db.engine.jobs.stop()  # as if the process ended before the restore ran
         db.restore_table_from_backup(BackupArn=arn, TargetTableName="resumed")
         assert db.describe_table(TableName="resumed")["Table"]["TableStatus"] == "CREATING"
         with raises("ResourceNotFoundException"):
@@ -355,14 +355,15 @@ def test_damaged_backup_cannot_leave_a_table_stuck(db: Any, clock: ManualClock) 
         handle.truncate(os.path.getsize(file) // 2)
     with raises("InternalServerError"):
         db.restore_table_from_backup(BackupArn=arn, TargetTableName="from-damaged")
-    db.engine.restorer.stop()  # the file breaks after the restore was accepted:
+    db.engine.jobs.stop()  # the file breaks after the restore was accepted:
     good = db.create_backup(TableName=name, BackupName="goodone")["BackupDetails"]["BackupArn"]
     db.restore_table_from_backup(BackupArn=good, TargetTableName="from-good")
     (good_file,) = [os.path.join(directory, f) for f in os.listdir(directory) if f != os.path.basename(file)]
     os.remove(good_file)
-    from dynamo.restorer import Restorer
+    from dynamo.jobs import Jobs
+    from dynamo.restorer import RestoreJob
 
-    Restorer(db.engine).run_one()
+    Jobs(db.engine, [RestoreJob()]).run_one()
     with raises("ResourceNotFoundException"):
         db.describe_table(TableName="from-good")
     db.delete_backup(BackupArn=good)  # no longer "in use"
@@ -370,15 +371,16 @@ def test_damaged_backup_cannot_leave_a_table_stuck(db: Any, clock: ManualClock) 
 
 def test_two_restorers_never_fill_one_table_twice(db: Any, clock: ManualClock) -> None:
     # A job is leased: a second process cannot run it, and after it finishes nothing is written again.
-    from dynamo.restorer import Restorer
+    from dynamo.jobs import Jobs
+    from dynamo.restorer import RestoreJob
 
     name = gsi_table(db)
     for i in range(5):
         db.put_item(TableName=name, Item={"pk": {"S": f"k{i}"}})
     arn = db.create_backup(TableName=name, BackupName="leased")["BackupDetails"]["BackupArn"]
-    db.engine.restorer.stop()
+    db.engine.jobs.stop()
     db.restore_table_from_backup(BackupArn=arn, TargetTableName="leased-copy")
-    first, second = Restorer(db.engine), Restorer(db.engine)
+    first, second = Jobs(db.engine, [RestoreJob()]), Jobs(db.engine, [RestoreJob()])
     assert first._claim() is not None  # first holds the lease ...
     assert second.run_one() is False  # ... so the second finds nothing to do
     first._retry_at.clear()
