@@ -46,6 +46,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) -m benchmarks.writes
 	$(PY) -m benchmarks.streams
 	$(PY) -m benchmarks.backups
+	$(PY) -m benchmarks.exports
 
 bench-quick: $(VENV)/.installed-dev
 	$(PY) -m benchmarks.engine --quick --out ''
@@ -54,6 +55,7 @@ bench-quick: $(VENV)/.installed-dev
 	$(PY) -m benchmarks.writes --quick --out ''
 	$(PY) -m benchmarks.streams --quick --out ''
 	$(PY) -m benchmarks.backups --quick --out ''
+	$(PY) -m benchmarks.exports --quick --out ''
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -16,6 +16,7 @@ import secrets
 import time
 from typing import TYPE_CHECKING, Any, Final
 
+from dynamo import arns
 from dynamo.engine import Context
 from dynamo.errors import DynamoError, validation
 from dynamo.tables import key_schema_json, projection_json, throughput_json
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from dynamo.engine import Engine
 
 KIND: Final = "backup"
-_REGION: Final = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
 _ARN: Final = re.compile(
     r"arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):"
     r"table/(?P<table>[a-zA-Z0-9_.-]{3,255})/backup/(?P<id>\d{14}-[0-9a-f]{8})"
@@ -51,7 +51,7 @@ def canonical_arn(ctx: Context, arn: str) -> str:
     if (
         found["partition"] != "aws"
         or found["service"] != "dynamodb"
-        or not _REGION.fullmatch(found["region"])
+        or not arns.REGION_NAME.fullmatch(found["region"])
     ):
         raise validation("BackupArn is not valid")
     if found["account"] != ctx.account:

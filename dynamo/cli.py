@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from dynamo import cli_backups
+from dynamo import cli_backups, cli_transfer
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -68,7 +68,20 @@ def _parser() -> argparse.ArgumentParser:
         "--backup-dir", default=None, metavar="PATH", help="where backups go (default: DATA_DIR/backups)"
     )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    serve.add_argument(
+        "--s3-dir",
+        default=None,
+        metavar="PATH",
+        help="folder whose subfolders are the S3 buckets of exports and imports (default: DATA_DIR/s3)",
+    )
+    serve.add_argument(
+        "--s3-endpoint",
+        default=None,
+        metavar="URL",
+        help="use a real S3-compatible server for exports and imports instead (e.g. http://127.0.0.1:9000)",
+    )
     cli_backups.add_commands(commands)
+    cli_transfer.add_commands(commands)
     return parser
 
 
@@ -76,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     if args.command in ("backup", "pitr"):
         raise SystemExit(cli_backups.run(args))
+    if args.command in ("export", "import"):
+        raise SystemExit(cli_transfer.run(args))
     if args.command == "serve":
         from dynamo.engine import Settings
         from dynamo.server import serve
@@ -94,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                 ttl_change_interval=args.ttl_change_interval,
                 stream_rollover=args.stream_rollover,
                 backup_dir=args.backup_dir,
+                s3_dir=args.s3_dir,
+                s3_endpoint=args.s3_endpoint,
             ),
             max_dbs=args.max_databases,
         )

@@ -60,7 +60,7 @@ def _with_dir(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return parser
 
 
-def _time(text: str) -> float:
+def parse_time(text: str, option: str = "--time") -> float:
     """Epoch seconds, or an ISO 8601 time with its zone (``Z`` or an offset)."""
     try:
         return float(text)
@@ -70,10 +70,10 @@ def _time(text: str) -> float:
         when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise SystemExit(
-            f"--time: not a time: {text!r} (use 2026-11-28T10:00:00Z or epoch seconds)"
+            f"{option}: not a time: {text!r} (use 2026-11-28T10:00:00Z or epoch seconds)"
         ) from None
     if when.tzinfo is None:
-        raise SystemExit(f"--time: give a zone (Z or +hh:mm): {text!r}")
+        raise SystemExit(f"{option}: give a zone (Z or +hh:mm): {text!r}")
     return when.timestamp()
 
 
@@ -92,7 +92,7 @@ def _call(args: argparse.Namespace, client: Any) -> Any:
         return client.update_continuous_backups(TableName=args.table, PointInTimeRecoverySpecification=spec)
     if args.action == "describe":
         return client.describe_continuous_backups(TableName=args.table)
-    when = {"UseLatestRestorableTime": True} if args.latest else {"RestoreDateTime": _time(args.time)}
+    when = {"UseLatestRestorableTime": True} if args.latest else {"RestoreDateTime": parse_time(args.time)}
     return client.restore_table_to_point_in_time(
         SourceTableName=args.source, TargetTableName=args.target, **when
     )
@@ -115,11 +115,11 @@ def run(args: argparse.Namespace) -> int:
             client.engine.jobs.wait()
             result = client.describe_table(TableName=args.target)
         result.pop("ResponseMetadata", None)
-        print(json.dumps(result, indent=2, default=_json_default))
+        print(json.dumps(result, indent=2, default=json_default))
     return 0
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, bytes):

@@ -79,6 +79,8 @@ class Engine:
         self._lock = threading.Lock()
         self.closed = False
         # Imported here: they use the write path, which needs this module's Context.
+        from dynamo.exports import ExportJob
+        from dynamo.imports import ImportJob
         from dynamo.jobs import Jobs
         from dynamo.maintenance import Maintenance
         from dynamo.restorer import RestoreJob
@@ -88,7 +90,7 @@ class Engine:
         upgrade(self)
         self.maintenance = Maintenance(self)
         self.triggers = Triggers(self)
-        self.jobs = Jobs(self, [RestoreJob()])
+        self.jobs = Jobs(self, [RestoreJob(), ExportJob(), ImportJob()])
         self.jobs.resume()
         self.maintenance.start(self.settings.maintenance_interval)
 

@@ -12,6 +12,7 @@ as a PutItem request, so an imported item is exactly what the API would have sto
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Final
@@ -30,10 +31,11 @@ from storage.values import Item
 _SET_ANNOTATIONS: Final = {"SS": "$dynamodb_SS", "NS": "$dynamodb_NS", "BS": "$dynamodb_BS"}
 _SET_OF_ANNOTATION: Final = {v: k for k, v in _SET_ANNOTATIONS.items()}
 _ITEM_SHAPE: Final = AttributeMapShape()
+_DECODER: Final = json.JSONDecoder()
 
 
 class BadLine(Exception):
-    """A line that is not an item (its message says why, as DynamoDB's error log would)."""
+    """A line that cannot be read (its message says why, as DynamoDB's error log would)."""
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -43,9 +45,32 @@ def json_line(item: Item) -> bytes:
     return wire.dumps({"Item": item}) + b"\n"
 
 
-def json_line_of(document: dict[str, Any]) -> bytes:
-    """Any DynamoDB JSON document (incremental exports) as one line."""
-    return wire.dumps(document) + b"\n"
+def _change(micros: int, keys: Item, old: Item | None, new: Item | None) -> dict[str, Any]:
+    change: dict[str, Any] = {"Metadata": {"WriteTimestampMicros": micros}, "Keys": keys}
+    if old is not None:
+        change["OldImage"] = old
+    if new is not None:
+        change["NewImage"] = new
+    return change
+
+
+def json_change_line(micros: int, keys: Item, old: Item | None, new: Item | None) -> bytes:
+    """An incremental export line: ``{"Metadata":{"WriteTimestampMicros":{"N":...}},
+    "Keys":{...},"OldImage":{...},"NewImage":{...}}`` (images only when there are)."""
+    change = _change(micros, keys, old, new)
+    change["Metadata"] = {"WriteTimestampMicros": {"N": str(micros)}}
+    return wire.dumps(change) + b"\n"
+
+
+def ion_change_line(micros: int, keys: Item, old: Item | None, new: Item | None) -> bytes:
+    """The same in Ion: images as items are written, the timestamp an Ion integer
+    (DynamoDB's Ion form of incremental lines is unconfirmed)."""
+    change = _change(micros, keys, old, new)
+    for member in ("Keys", "OldImage", "NewImage"):
+        if member in change:
+            change[member] = {name: _to_ion(v) for name, v in change[member].items()}
+    text: str = simpleion.dumps(change, binary=False)
+    return text.encode("utf-8") + b"\n"
 
 
 def _to_ion(value: dict[str, Any]) -> Any:
@@ -71,30 +96,65 @@ def ion_line(item: Item) -> bytes:
 
 
 # -- reading -------------------------------------------------------------------------------
+#
+# DynamoDB tells two failures apart (reference 14.3): a line that cannot be read at all
+# abandons the rest of its file (one error), while an item that is readable but invalid
+# is one error and the file goes on.
+
+
+class BadItem(Exception):
+    """An item that is read but cannot be imported (its message goes to the error log)."""
 
 
 def checked(raw: Any, mode: str) -> Item:
     """An item from its DynamoDB JSON form, checked as PutItem checks an Item."""
     if not isinstance(raw, dict):
-        raise BadLine("The item is not a map of attribute values")
+        raise BadItem("The item is not a map of attribute values")
     errors = Errors()
     try:
         item: Item = _ITEM_SHAPE.load(raw, "item", errors, mode)
     except DynamoError as exc:
-        raise BadLine(exc.message or exc.code) from None
+        raise BadItem(exc.message or exc.code) from None
     if errors.semantic is not None:
-        raise BadLine(errors.semantic.message or "Invalid attribute value")
+        raise BadItem(errors.semantic.message or "Invalid attribute value")
     return item
 
 
-def from_json_line(line: bytes) -> Item:
+def _item_member(document: Any, what: str) -> Any:
+    if not isinstance(document, Mapping) or list(document) != ["Item"]:
+        raise BadLine(f"The line is not {what} with the single member Item")
+    return document["Item"]
+
+
+def json_items(line: bytes) -> list[Any]:
+    """The raw ``Item`` maps of a DynamoDB JSON line: usually one, but objects written
+    back to back on one line are each an item, as DynamoDB reads them."""
     try:
-        document = orjson.loads(line)
+        documents = [orjson.loads(line)]
     except orjson.JSONDecodeError:
-        raise BadLine("Unexpected token in the line: it is not JSON") from None
-    if not isinstance(document, dict) or set(document) != {"Item"}:
-        raise BadLine('The line is not an object with the single member "Item"')
-    return checked(document["Item"], JSON)
+        documents = _run_together(line)
+    return [_item_member(d, "an object") for d in documents]
+
+
+def _run_together(line: bytes) -> list[Any]:
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadLine("The line is not UTF-8 text") from None
+    documents, position = [], 0
+    while position < len(text):
+        try:
+            document, position = _DECODER.raw_decode(text, position)
+        except json.JSONDecodeError as exc:
+            raise BadLine(f"Unexpected JSON at offset {exc.pos}: {exc.msg}") from None
+        documents.append(document)
+        while position < len(text) and text[position].isspace():
+            position += 1
+    return documents
+
+
+def json_item(raw: Any) -> Item:
+    return checked(raw, JSON)
 
 
 def _from_ion(value: Any) -> dict[str, Any]:
@@ -119,32 +179,38 @@ def _from_ion(value: Any) -> dict[str, Any]:
         if tag == "BS":
             return {"BS": [bytes(m) for m in value]}
         return {tag: [str(m) for m in value]}
-    raise BadLine(f"Unsupported Ion value: {kind}")
+    raise BadItem(f"Unsupported Ion value: {kind}")
 
 
-def from_ion_line(line: bytes) -> Item:
+def ion_items(line: bytes) -> list[Any]:
+    """The raw ``Item`` structs of an Ion line: ``{Item:{...}}`` values, or a list of them
+    (both forms appear in DynamoDB's documentation)."""
     try:
-        document = simpleion.loads(line.decode("utf-8"))
+        values = simpleion.loads(line.decode("utf-8"), single_value=False)
     except Exception:  # amazon.ion raises many kinds of errors for bad text
         raise BadLine("The line is not valid Ion text") from None
-    if (
-        not isinstance(document, Mapping)
-        or list(document) != ["Item"]
-        or not isinstance(document["Item"], Mapping)
-    ):
-        raise BadLine("The line is not a struct with the single field Item")
-    return checked({str(k): _from_ion(v) for k, v in document["Item"].items()}, PYTHON)
+    found: list[Any] = []
+    for value in values:
+        if getattr(value, "ion_type", None) is IonType.LIST:
+            found.extend(_item_member(v, "a struct") for v in value)
+        else:
+            found.append(_item_member(value, "a struct"))
+    return found
 
 
-def from_csv_row(header: list[str], row: list[str], types: dict[str, str]) -> Item:
+def ion_item(raw: Any) -> Item:
+    if not isinstance(raw, Mapping):
+        raise BadItem("The item is not a struct")
+    return checked({str(k): _from_ion(v) for k, v in raw.items()}, PYTHON)
+
+
+def csv_item(header: list[str], row: list[str], types: Mapping[str, str]) -> Item:
     """A CSV row: key columns (``types``: the table's and its GSIs' key attributes) get
     their declared type, every other column is a string; empty cells are left out."""
-    if len(row) != len(header):
-        raise BadLine(f"The row has {len(row)} columns, the header {len(header)}")
+    if len(row) > len(header):
+        raise BadItem(f"The row has {len(row)} columns but the header names {len(header)}")
     raw: dict[str, Any] = {}
-    for name, cell in zip(header, row, strict=True):
-        if cell == "":
-            continue
-        kind = types.get(name, "S")
-        raw[name] = {kind: cell}
-    return checked(raw, PYTHON)
+    for name, cell in zip(header, row, strict=False):
+        if cell:
+            raw[name] = {types.get(name, "S"): cell}
+    return checked(raw, JSON)  # cells are text: a B key column holds base64, as in JSON

@@ -20,6 +20,7 @@ import socket
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from storage.store import ReadView, WriteView
@@ -30,6 +31,15 @@ if TYPE_CHECKING:
 log = logging.getLogger("dynamo.jobs")
 LEASE: Final = 60.0  # seconds (wall clock) without renewal before another process may take a job
 RETRY: Final = 5.0  # seconds before a job that failed for a passing reason is tried again
+
+
+@dataclass
+class Progress:
+    """How far a running job is, for a progress bar in the same process (a CLI command)."""
+
+    items: int = 0
+    total: int | None = None  # items expected, when known
+    fraction: float = 0.0  # of the input read, when the item total is not known
 
 
 class Hopeless(Exception):
@@ -59,6 +69,7 @@ class Jobs:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._retry_at: dict[tuple[str, str], float] = {}  # job -> monotonic time to try again
+        self.progress: dict[str, Progress] = {}  # job id -> how far it is (running jobs only)
 
     # -- control -------------------------------------------------------------------------
 
@@ -135,6 +146,7 @@ class Jobs:
         if claimed is None:
             return False
         kind, job_id, spec = claimed
+        self.progress[job_id] = Progress()
         try:
             self._kinds[kind].run(self, job_id, spec)
         except Hopeless as exc:
@@ -143,6 +155,8 @@ class Jobs:
         except Exception:
             log.exception("%s job %s failed; it is tried again later", kind, job_id)
             self._retry_at[(kind, job_id)] = time.monotonic() + RETRY
+        finally:
+            self.progress.pop(job_id, None)
         return True
 
     def _claim(self) -> tuple[str, str, dict[str, Any]] | None:

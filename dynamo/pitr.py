@@ -66,7 +66,7 @@ def items_at(view: ReadView, table: TableDef, when: float) -> Iterator[StoredIte
     every other item holds its current image.
     """
     before: dict[bytes, StoredItem | None] = {}
-    for key, old in view.changes_after(table, int(when * 1000)):
+    for key, old, _ in view.changes_after(table, int(when * 1000)):
         before.setdefault(key, old)
     for key, item, size in view.raw_items(table):
         if key not in before:

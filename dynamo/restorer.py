@@ -32,6 +32,26 @@ if TYPE_CHECKING:
 BATCH: Final = 1000
 
 
+def write_items(view: WriteView, table: TableDef, batch: list[tuple[Item, int]]) -> None:
+    """Put items (with their sizes) into a table being filled (restores, imports): as
+    PutItem would, with their index entries, but no condition, capacity or stream."""
+    schema = table.key_schema
+
+    def indexable(index: IndexDef, item: Item) -> bool:
+        return index_keys_acceptable(table, index, item)
+
+    for item, size in batch:
+        key = schema.primary_key(item)
+        view.put(table, key, item, size, view.get(table, key), indexable=indexable)
+
+
+def make_active(view: WriteView, table: TableDef, now: float, *, filled_by: str) -> None:
+    """The filled table becomes ACTIVE (``filled_by``: the meta entry that marked it)."""
+    meta = {k: v for k, v in table.meta.items() if k != filled_by}
+    meta["active_at"] = now
+    view.save_table(TableDef(table.region, table.name, table.table_id, table.key_schema, table.indexes, meta))
+
+
 class RestoreJob:
     """Fills a restore target from its snapshot (see :mod:`dynamo.jobs`)."""
 
@@ -67,21 +87,11 @@ class RestoreJob:
         if table is None or table.table_id != job_id:
             view.delete_record(KIND, job_id)  # the target is gone
             return False
-        schema = table.key_schema
-
-        def indexable(index: IndexDef, item: Item) -> bool:
-            return index_keys_acceptable(table, index, item)
-
-        for item, size in batch:
-            key = schema.primary_key(item)
-            view.put(table, key, item, size, view.get(table, key), indexable=indexable)
+        write_items(view, table, batch)
         if batch:
             jobs.renew(view, KIND, job_id, spec, done=spec.get("done", 0) + len(batch))
             return True
-        # The snapshot is exhausted: the table is ready.
-        meta = {k: v for k, v in table.meta.items() if k != "restore"}
-        meta["active_at"] = jobs.engine.clock()
-        view.save_table(TableDef(table.region, table.name, table.table_id, schema, table.indexes, meta))
+        make_active(view, table, jobs.engine.clock(), filled_by="restore")  # the snapshot is exhausted
         view.delete_record(KIND, job_id)
         return False
 

@@ -34,14 +34,16 @@ def record(txn: WriteTxn, db: Any, time_ms: int, seq: int, key: bytes, old: tupl
     txn.put(db, _STAMP.pack(time_ms, seq) + key, value)
 
 
-def changes_after(txn: ReadTxn, db: Any, time_ms: int) -> Iterator[tuple[bytes, tuple[Item, int] | None]]:
-    """(primary key, image before the change) of every change made after ``time_ms``,
-    oldest first."""
+def changes_after(
+    txn: ReadTxn, db: Any, time_ms: int
+) -> Iterator[tuple[bytes, tuple[Item, int] | None, int]]:
+    """(primary key, image before the change, time of the change in ms) of every change
+    made after ``time_ms``, oldest first."""
     cursor = txn.cursor(db)
     if not cursor.set_range(_STAMP.pack(time_ms + 1, 0)):
         return
     for key, value in cursor:
-        yield bytes(key[_STAMP.size :]), (items.unpack(value) if value else None)
+        yield bytes(key[_STAMP.size :]), (items.unpack(value) if value else None), _STAMP.unpack_from(key)[0]
 
 
 def trim(txn: WriteTxn, db: Any, before_ms: int, limit: int) -> int:

@@ -354,8 +354,9 @@ class ReadView:
     def has_history(self, table: TableDef) -> bool:
         return self._txn.db(history.history_db_name(table.table_id)) is not None
 
-    def changes_after(self, table: TableDef, time_ms: int) -> Iterator[tuple[bytes, StoredItem | None]]:
-        """(primary key, item before the change) of each change after ``time_ms``, oldest first."""
+    def changes_after(self, table: TableDef, time_ms: int) -> Iterator[tuple[bytes, StoredItem | None, int]]:
+        """(primary key, item before the change, its time in ms) of each change after
+        ``time_ms``, oldest first."""
         db = self._txn.db(history.history_db_name(table.table_id))
         if db is None:
             raise CorruptStore(f"table {table.name} keeps no history")

@@ -8,6 +8,7 @@ tests against any DynamoDB-compatible endpoint instead.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,7 +16,7 @@ import pytest
 from hypothesis import settings
 
 import dynamo
-from tests.helpers import boto_client, create_table, running_server
+from tests.helpers import boto_client, create_table, running_server, unique
 
 # Property tests check behaviour, not speed (speed lives in benchmarks/): no per-example
 # deadline, which a cold start on a busy two-core machine can miss.
@@ -28,20 +29,37 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 @pytest.fixture(scope="session")
-def server_url(request: pytest.FixtureRequest) -> Iterator[str]:
+def s3_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The folder of "S3" buckets (exports, imports) of both front ends of this session."""
+    return str(tmp_path_factory.mktemp("s3"))
+
+
+@pytest.fixture(scope="session")
+def server_url(request: pytest.FixtureRequest, s3_dir: str) -> Iterator[str]:
     endpoint = request.config.getoption("--endpoint")
     if endpoint:
         yield endpoint
         return
-    with running_server("--in-memory") as (url, _):
+    with running_server("--in-memory", "--s3-dir", s3_dir) as (url, _):
         yield url
 
 
 @pytest.fixture(scope="session")
-def embedded_client() -> Iterator[Any]:
-    client = dynamo.connect(parameter_validation=False)  # as the boto3 client: server-side checks
+def embedded_client(s3_dir: str) -> Iterator[Any]:
+    # As the boto3 client: parameters are checked by the server side only.
+    client = dynamo.connect(parameter_validation=False, s3_dir=s3_dir)
     yield client
     client.close()
+
+
+@pytest.fixture
+def bucket(request: pytest.FixtureRequest, s3_dir: str) -> str:
+    """A new, empty bucket (a folder of the local S3 directory) for one test."""
+    if request.config.getoption("--endpoint"):
+        pytest.skip("needs the local S3 folder of a server this suite started")
+    name = unique("bucket")
+    os.makedirs(os.path.join(s3_dir, name))
+    return name
 
 
 def _front_ends(config: pytest.Config) -> list[str]:

@@ -147,3 +147,14 @@ def raises(code: str, message: str | None = None, *, startswith: str | None = No
         assert error["Message"] == message
     if startswith is not None:
         assert error["Message"].startswith(startswith), error["Message"]
+
+
+def wait_until_done(describe: Any, timeout: float = 60.0) -> dict[str, Any]:
+    """Poll a Describe call (an export's or import's) until its status is not IN_PROGRESS."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found: dict[str, Any] = describe()
+        status = found.get("ExportStatus") or found.get("ImportStatus")
+        if status != "IN_PROGRESS" or time.monotonic() > deadline:
+            return found
+        time.sleep(0.02)

@@ -69,6 +69,12 @@ _MODULES = (
     "update_continuous_backups",
     "describe_continuous_backups",
     "restore_table_to_point_in_time",
+    "export_table_to_point_in_time",
+    "describe_export",
+    "list_exports",
+    "import_table",
+    "describe_import",
+    "list_imports",
 )
 _STREAMS_MODULES = ("list_streams", "describe_stream", "get_shard_iterator", "get_records")
 

@@ -249,7 +249,9 @@ def _check_stream(spec: dict[str, Any] | None) -> dict[str, Any] | None:
     return None
 
 
-def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
+def new_table(ctx: Context, req: dict[str, Any]) -> tuple[TableDef, dict[str, Any] | None]:
+    """The table a CreateTable request (or ImportTable's TableCreationParameters) defines,
+    checked in DynamoDB's order, and its stream specification."""
     billing = _check_billing(req)
     key_schema = _check_keys(req)
     definitions = attribute_names(req["AttributeDefinitions"])
@@ -311,7 +313,12 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
         "sse": sse,
         "on_demand": req.get("OnDemandThroughput") or None,
     }
-    new_table = TableDef(ctx.region, name, str(uuid.uuid4()), key_schema, tuple(indexes), meta)
+    return TableDef(ctx.region, name, str(uuid.uuid4()), key_schema, tuple(indexes), meta), stream
+
+
+def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
+    defined, stream = new_table(ctx, req)
+    name, now = defined.name, defined.meta["created"]
 
     def create(view: WriteView) -> dict[str, Any]:
         existing = view.table(ctx.region, name)
@@ -323,7 +330,7 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
                     f"Attempt to change a resource which is still in use: Table is being created: {name}"
                 )
             raise resource_in_use(f"Table already exists: {name}")
-        table = new_table
+        table = defined
         if stream is not None:
             table = table_streams.enable(ctx, view, table, stream["view_type"], now)
         view.create_table(table)

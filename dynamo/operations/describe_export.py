@@ -1,0 +1,22 @@
+"""DescribeExport."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dynamo import exports
+from dynamo.engine import Context
+from dynamo.operations import Operation
+from dynamo.shapes import Member, Request, String
+
+REQUEST = Request(
+    "DescribeExportInput", {"ExportArn": Member(String(min_len=37, max_len=1024), required=True)}
+)
+
+
+def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
+    with ctx.store.read() as view:
+        return {"ExportDescription": exports.description(exports.find(ctx, view, req["ExportArn"]))}
+
+
+OPERATION = Operation("DescribeExport", REQUEST, run)
