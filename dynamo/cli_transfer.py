@@ -89,6 +89,15 @@ def _source(path: str) -> tuple[str, str, str]:
     # An export's own folder (AWSDynamoDB/<export id>): import its data files only.
     if os.path.isfile(os.path.join(path, "manifest-summary.json")):
         return s3_dir, bucket, "data/"
+    # The folder an export was written to (``dynamo export --to``): its newest export.
+    root = os.path.join(path, "AWSDynamoDB")
+    exports = sorted(
+        name
+        for name in (os.listdir(root) if os.path.isdir(root) else [])
+        if os.path.isfile(os.path.join(root, name, "manifest-summary.json"))
+    )
+    if exports:
+        return s3_dir, bucket, f"AWSDynamoDB/{exports[-1]}/data/"
     return s3_dir, bucket, ""
 
 
@@ -132,13 +141,10 @@ def _export(client: Any, args: argparse.Namespace, bucket: str) -> tuple[dict[st
         TableArn=table_arn, S3Bucket=bucket, ExportFormat=FORMATS[args.format], **when
     )["ExportDescription"]
     arn = started["ExportArn"]
-    _follow(
-        client,
-        arn,
-        args.quiet,
-        lambda: client.describe_export(ExportArn=arn)["ExportDescription"].get("ItemCount", 0),
+    done = _follow(
+        client, arn, args.quiet, lambda: client.describe_export(ExportArn=arn)["ExportDescription"]
     )
-    return client.describe_export(ExportArn=arn), arn
+    return {"ExportDescription": done}, arn
 
 
 def _import(
@@ -158,37 +164,43 @@ def _import(
     if csv:
         request["InputFormatOptions"] = {"Csv": csv}
     arn = client.import_table(**request)["ImportTableDescription"]["ImportArn"]
-    _follow(
-        client,
-        arn,
-        args.quiet,
-        lambda: client.describe_import(ImportArn=arn)["ImportTableDescription"]["ProcessedItemCount"],
+    done = _follow(
+        client, arn, args.quiet, lambda: client.describe_import(ImportArn=arn)["ImportTableDescription"]
     )
-    return client.describe_import(ImportArn=arn), arn
+    return {"ImportTableDescription": done}, arn
 
 
-def _follow(client: Any, job_id: str, quiet: bool, done: Callable[[], int]) -> None:
-    """Wait for the background job, showing items done, items/s and an ETA (``done``:
-    the final count, read once the job is over)."""
+def _follow(client: Any, job_id: str, quiet: bool, describe: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Poll ``describe`` until the job is over, showing items done, items/s and an ETA
+    (while this process runs the job; another process sharing the data directory may)."""
     jobs = client.engine.jobs
-    if quiet:
-        jobs.wait()
-        return
-    from tqdm import tqdm
+    bar = None
+    if not quiet:
+        from tqdm import tqdm
 
-    with tqdm(unit=" items", unit_scale=True, dynamic_ncols=True, file=sys.stderr) as bar:
-        while not jobs.wait(0.25):
+        bar = tqdm(unit=" items", unit_scale=True, dynamic_ncols=True, file=sys.stderr)
+    try:
+        while True:
+            found = describe()
+            status = found.get("ExportStatus") or found.get("ImportStatus")
+            if status != "IN_PROGRESS":
+                break
             progress = jobs.progress.get(job_id)
-            if progress is None:
-                continue
-            if progress.total is not None:
-                bar.total = max(progress.total, progress.items)
-            elif progress.fraction > 0:  # estimate the total from the share of input read
-                bar.total = max(int(progress.items / progress.fraction), progress.items)
-            bar.update(progress.items - bar.n)
-        final = done()
-        bar.total = final
-        bar.update(final - bar.n)
+            if bar is not None and progress is not None:
+                if progress.total is not None:
+                    bar.total = max(progress.total, progress.items)
+                elif progress.fraction > 0:  # estimate the total from the share of input read
+                    bar.total = max(int(progress.items / progress.fraction), progress.items)
+                bar.update(progress.items - bar.n)
+            jobs.wait(0.25)
+        if bar is not None:
+            final = found.get("ItemCount", found.get("ProcessedItemCount", bar.n))
+            bar.total = final
+            bar.update(final - bar.n)
+        return found
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def run(args: argparse.Namespace) -> int:

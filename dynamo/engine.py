@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-from dynamo.object_store import LocalObjects, ObjectStore, S3Objects
 from storage.env import DEFAULT_MAP_SIZE, DEFAULT_MAX_DBS, Durability
 from storage.store import Store
 from streams.model import DEFAULT_ROLLOVER
@@ -94,11 +93,12 @@ class Engine:
         self.jobs.resume()
         self.maintenance.start(self.settings.maintenance_interval)
 
-    def objects(self) -> ObjectStore:
-        """Where this engine's exports go and imports come from."""
+    def objects_location(self) -> dict[str, str]:
+        """Where this engine's exports go and imports come from, as export and import
+        records keep it (see :func:`dynamo.object_store.at`)."""
         if self.settings.s3_endpoint:
-            return S3Objects(self.settings.s3_endpoint)
-        return LocalObjects(self.settings.s3_dir or os.path.join(self.path, "s3"))
+            return {"endpoint": self.settings.s3_endpoint}
+        return {"dir": os.path.abspath(self.settings.s3_dir or os.path.join(self.path, "s3"))}
 
     def context(self, region: str = DEFAULT_REGION) -> Context:
         """The request context for a region (cached, for a bounded number of regions)."""

@@ -6,18 +6,21 @@ then ``manifest-files.json`` (one JSON line per data file: item count, MD5, ETag
 ``manifest-summary.json`` and an ``.md5`` file beside each manifest. Incremental exports
 put their data files in the shared ``<prefix>/AWSDynamoDB/data/`` folder instead.
 
-Items are streamed: each data file is written to a temporary file while its MD5 is
-computed, then stored; memory does not grow with the table.
+Items are streamed: each data file is written to a local file while its MD5 is computed,
+then stored; memory does not grow with the table. Data files are gzip exactly as
+DynamoDB writes them (Java's header, deflate level 6), so their MD5s and ETags are those
+DynamoDB would give the same lines.
 """
 
 from __future__ import annotations
 
 import base64
-import gzip
 import hashlib
 import os
 import secrets
+import struct
 import tempfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any, Final
@@ -39,26 +42,42 @@ def join(*parts: str) -> str:
     return "/".join(p.strip("/") for p in parts if p and p.strip("/"))
 
 
-class _HashingFile:
-    """A binary file that computes the MD5 of what is written to it."""
+class _JavaGzip:
+    """A gzip member exactly as DynamoDB's (Java) exporter writes one: a header with no
+    time, flags, extra flags or OS (``1f8b 0800 00000000 0000``), deflate at the default
+    level 6, then CRC-32 and size. The MD5 of the bytes written is kept as they go."""
+
+    _HEADER: Final = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x00"
 
     def __init__(self, raw: IO[bytes]) -> None:
-        self.raw = raw
+        self._raw = raw
+        self._deflate = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+        self._crc = 0
+        self._size = 0
         self.md5 = hashlib.md5()
+        self._out(self._HEADER)
 
-    def write(self, data: bytes) -> int:
-        self.md5.update(data)
-        return self.raw.write(data)
+    def _out(self, data: bytes) -> None:
+        if data:
+            self.md5.update(data)
+            self._raw.write(data)
 
-    def flush(self) -> None:
-        self.raw.flush()
+    def write(self, data: bytes) -> None:
+        self._crc = zlib.crc32(data, self._crc)
+        self._size += len(data)
+        self._out(self._deflate.compress(data))
+
+    def close(self) -> None:
+        self._out(self._deflate.flush())
+        self._out(struct.pack("<II", self._crc, self._size & 0xFFFFFFFF))
 
 
 @dataclass
 class DataFile:
-    key: str
+    path: str  # the local file, until it is stored
     items: int
     md5: bytes
+    key: str = ""  # its object key, once stored
 
     def manifest_line(self) -> bytes:
         return (
@@ -85,55 +104,53 @@ class Written:
     bytes: int = 0  # uncompressed bytes of the lines
 
 
-def write_data(
-    store: ObjectStore,
-    bucket: str,
-    folder: str,
-    suffix: str,
-    lines: Iterable[bytes],
-    progress: Callable[[int], None] | None = None,
-) -> Written:
-    """Write ``lines`` to gzip data files under ``folder`` (at least one, possibly empty)."""
+def write_data(folder: str, lines: Iterable[bytes], progress: Callable[[int], None] | None = None) -> Written:
+    """Write ``lines`` to gzip data files in the local ``folder`` (at least one, maybe empty).
+
+    Nothing is uploaded here: an export reads its table from one LMDB snapshot, and that
+    snapshot should not stay open while files travel to a remote store (:func:`upload`).
+    """
     written = Written()
     pending = iter(lines)
     while True:
-        path, md5, count = _gzip(pending, written, progress)
-        if count == 0 and written.files:
-            os.remove(path)
+        data_file = _gzip(folder, pending, written, progress)
+        if data_file.items == 0 and written.files:
+            os.remove(data_file.path)
             break
-        key = join(folder, random_name() + suffix)
-        store.put_file(bucket, key, path)
-        written.files.append(DataFile(key, count, md5))
-        written.items += count
-        if count < ITEMS_PER_FILE:
+        written.files.append(data_file)
+        written.items += data_file.items
+        if data_file.items < ITEMS_PER_FILE:
             break
     return written
 
 
 def _gzip(
-    lines: Iterator[bytes], written: Written, progress: Callable[[int], None] | None
-) -> tuple[str, bytes, int]:
-    """Up to ITEMS_PER_FILE lines gzipped into a temporary file: (path, MD5, lines)."""
+    folder: str, lines: Iterator[bytes], written: Written, progress: Callable[[int], None] | None
+) -> DataFile:
+    """Up to ITEMS_PER_FILE lines gzipped into a new file of ``folder``."""
     count = 0
-    handle, path = tempfile.mkstemp(prefix="dynamo-export-")
-    try:
-        with os.fdopen(handle, "wb") as raw:
-            hashing = _HashingFile(raw)
-            with gzip.GzipFile(fileobj=hashing, mode="wb", compresslevel=1, mtime=0) as out:
-                for line in lines:
-                    out.write(line)
-                    written.bytes += len(line)
-                    count += 1
-                    if progress is not None and count % 1000 == 0:
-                        progress(1000)
-                    if count == ITEMS_PER_FILE:
-                        break
-        if progress is not None:
-            progress(count % 1000)
-        return path, hashing.md5.digest(), count
-    except BaseException:
-        os.remove(path)
-        raise
+    handle, path = tempfile.mkstemp(prefix="data-", dir=folder)
+    with os.fdopen(handle, "wb") as raw:
+        out = _JavaGzip(raw)
+        for line in lines:
+            out.write(line)
+            written.bytes += len(line)
+            count += 1
+            if progress is not None and count % 1000 == 0:
+                progress(1000)
+            if count == ITEMS_PER_FILE:
+                break
+        out.close()
+    if progress is not None:
+        progress(count % 1000)
+    return DataFile(path, count, out.md5.digest())
+
+
+def upload(store: ObjectStore, bucket: str, folder: str, suffix: str, written: Written) -> None:
+    """Store the data files under ``folder`` with DynamoDB-style random names."""
+    for data_file in written.files:
+        data_file.key = join(folder, random_name() + suffix)
+        store.put_file(bucket, data_file.key, data_file.path)
 
 
 def write_manifests(

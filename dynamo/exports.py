@@ -9,16 +9,17 @@ object store, and completes the record, or fails it with DynamoDB's failure code
 from __future__ import annotations
 
 import functools
-import secrets
-from collections.abc import Callable, Iterator
+import os
+import shutil
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from dynamo import arns, backups, export_files, item_formats, pitr
+from dynamo import arns, export_files, item_formats, object_store, pitr
 from dynamo.engine import Context, Engine
 from dynamo.errors import DynamoError
 from dynamo.jobs import Jobs, Progress
-from dynamo.object_store import NoSuchBucket, ObjectStore
+from dynamo.object_store import AccessDenied, NoSuchBucket, UnstorableKey
 from storage.catalog import TableDef
 from storage.store import ReadView, WriteView
 
@@ -27,14 +28,6 @@ JOB: Final = "export-job"  # the work still to do
 TOKENS: Final = "export-token"
 TOKEN_LIFETIME: Final = 8 * 3600.0
 INCREMENTAL_MINIMUM: Final = 10_000_000
-NO_SUCH_BUCKET: Final = (
-    "The specified bucket does not exist (Service: Amazon S3; Status Code: 404; Error Code: NoSuchBucket; "
-    "Request ID: {id}; S3 Extended Request ID: {id}; Proxy: null)"
-)
-
-
-def export_id(now: float) -> str:
-    return backups.backup_id(now)  # the same shape: <14-digit epoch ms>-<8 hex>
 
 
 def iso(when: float) -> str:
@@ -111,21 +104,26 @@ def incremental_lines(
     view: ReadView, table: TableDef, start: float, end: float, view_type: str, fmt: str
 ) -> Iterator[bytes]:
     """One line per item changed in ``[start, end)``: its keys, the time of its last write
-    in the window, and its image after (unless deleted) and before (NEW_AND_OLD_IMAGES)."""
-    first_after_start: dict[bytes, Any] = {}
-    first_after_end: dict[bytes, Any] = {}
+    in the window, and its image after (unless deleted) and before (NEW_AND_OLD_IMAGES).
+
+    Only references to the history entries are remembered while the window is walked; the
+    images are read as each line is written, so memory holds keys, not items.
+    """
+    first_in_window: dict[bytes, bytes] = {}  # key -> its first change in the window
+    first_after: dict[bytes, bytes] = {}  # key -> its first change after the window
     last_write: dict[bytes, int] = {}
     end_ms = int(end * 1000) - 1  # ExportToTime is exclusive
-    for key, old, time_ms in view.changes_after(table, int(start * 1000) - 1):
+    for key, change, time_ms in view.changes_after(table, int(start * 1000) - 1):
         if time_ms <= end_ms:
-            first_after_start.setdefault(key, old)
+            first_in_window.setdefault(key, change)
             last_write[key] = time_ms
         else:
-            first_after_end.setdefault(key, old)
+            first_after.setdefault(key, change)
     encode = item_formats.json_change_line if fmt == "DYNAMODB_JSON" else item_formats.ion_change_line
     schema = table.key_schema
-    for key, before in first_after_start.items():
-        after = first_after_end[key] if key in first_after_end else view.get(table, key)
+    for key, change in first_in_window.items():
+        before = view.image_before(table, change)
+        after = view.image_before(table, first_after[key]) if key in first_after else view.get(table, key)
         old_item = None if before is None else before[0]
         new_item = None if after is None else after[0]
         if old_item is None and new_item is None:
@@ -138,27 +136,14 @@ def incremental_lines(
 # -- the job ---------------------------------------------------------------------------------
 
 
-def write(
-    store: ObjectStore,
-    record: dict[str, Any],
-    lines: Iterator[bytes],
-    now: Callable[[], float],
-    progress: Callable[[int], None] | None = None,
-) -> dict[str, Any]:
-    """Write an export's files; the record's completed fields (raises NoSuchBucket)."""
-    bucket, prefix = record["bucket"], record.get("prefix") or ""
-    ident = record["arn"].rpartition("/export/")[2]
-    folder = export_files.join(prefix, "AWSDynamoDB", ident)
-    store.check_bucket(bucket)
-    store.put_bytes(bucket, export_files.join(folder, "_started"), b"")
+class _Stopped(Exception):
+    """The engine is closing: the export starts over at the next start."""
+
+
+def summary_document(record: dict[str, Any], written: export_files.Written, end: float) -> dict[str, Any]:
+    """manifest-summary.json's members, in DynamoDB's order (full and incremental differ)."""
     incremental = record["type"] == "INCREMENTAL_EXPORT"
-    data_folder = (
-        export_files.join(prefix, "AWSDynamoDB", "data") if incremental else export_files.join(folder, "data")
-    )
-    suffix = ".json.gz" if record["format"] == "DYNAMODB_JSON" else ".ion.gz"
-    written = export_files.write_data(store, bucket, data_folder, suffix, lines, progress)
-    end = now()
-    summary_doc: dict[str, Any] = {
+    document: dict[str, Any] = {
         "version": "2023-08-01" if incremental else "2020-06-30",
         "exportArn": record["arn"],
         "startTime": iso(record["start"]),
@@ -168,40 +153,41 @@ def write(
     }
     if incremental:
         spec = record["incremental"]
-        summary_doc.update(exportFromTime=iso(spec["ExportFromTime"]), exportToTime=iso(spec["ExportToTime"]))
+        document.update(exportFromTime=iso(spec["ExportFromTime"]), exportToTime=iso(spec["ExportToTime"]))
     else:
-        summary_doc["exportTime"] = iso(record["export_time"])
-    # DynamoDB bills an incremental export at least 10 MB (an empty window shows 10000000).
-    billed = max(written.bytes, INCREMENTAL_MINIMUM) if incremental else written.bytes
-    summary_doc.update(
+        document["exportTime"] = iso(record["export_time"])
+    document.update(
         {
-            "s3Bucket": bucket,
+            "s3Bucket": record["bucket"],
             "s3Prefix": record.get("prefix"),
             "s3SseAlgorithm": record["sse"],
             "s3SseKmsKeyId": record.get("kms"),
             "manifestFilesS3Key": None,  # filled in, in this position, by write_manifests
-            "billedSizeBytes": billed,
+            "billedSizeBytes": billed_bytes(record, written),
             "itemCount": written.items,
             "outputFormat": record["format"],
         }
     )
     if incremental:
-        summary_doc.update(
-            outputView=record["incremental"]["ExportViewType"], exportType="INCREMENTAL_EXPORT"
-        )
-    manifest = export_files.write_manifests(store, bucket, folder, summary_doc, written.files)
-    return {
-        "status": "COMPLETED",
-        "end": round(end, 3),
-        "manifest": manifest,
-        "items": written.items,
-        "billed": billed,
-    }
+        document.update(outputView=record["incremental"]["ExportViewType"], exportType="INCREMENTAL_EXPORT")
+    return document
+
+
+def billed_bytes(record: dict[str, Any], written: export_files.Written) -> int:
+    """DynamoDB bills an incremental export at least 10 MB (an empty window shows 10000000)."""
+    if record["type"] == "INCREMENTAL_EXPORT":
+        return max(written.bytes, INCREMENTAL_MINIMUM)
+    return written.bytes
 
 
 class ExportJob:
     """Runs an export (see :mod:`dynamo.jobs`). An export interrupted by a restart starts
-    over (its earlier files stay, unlisted by any manifest, as DynamoDB's failed ones do)."""
+    over (its earlier files stay, unlisted by any manifest, as DynamoDB's failed ones do).
+
+    The table is read from one LMDB snapshot into local gzip files (in ``<data dir>/tmp``);
+    only then, the snapshot closed, are they stored, so a slow remote store never keeps a
+    reader open that would stop the database file from growing.
+    """
 
     kind = JOB
 
@@ -209,31 +195,66 @@ class ExportJob:
         engine = jobs.engine
         with engine.store.read() as view:
             record = view.record(KIND, job_id)
-            if record is None:
-                return
+        if record is None:
+            engine.store.write(lambda v: v.delete_record(JOB, job_id))
+            return
+        scratch = os.path.join(engine.path, "tmp", "export-" + job_id.rpartition("/")[2])
+        shutil.rmtree(scratch, ignore_errors=True)  # what an interrupted run left
+        os.makedirs(scratch)
+        try:
+            result = self._export(jobs, job_id, record, scratch)
+        except _Stopped:
+            return
+        except (NoSuchBucket, AccessDenied, UnstorableKey) as exc:
+            code, message = object_store.failure(exc) or ("UnknownError", str(exc))
+            result = failed_result(engine, code, message)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        engine.store.write(functools.partial(_finish, jobs=jobs, job_id=job_id, result=result))
+
+    def _export(self, jobs: Jobs, job_id: str, record: dict[str, Any], scratch: str) -> dict[str, Any]:
+        engine = jobs.engine
+        store = object_store.at(record.get("objects") or engine.objects_location())
+        bucket, prefix = record["bucket"], record.get("prefix") or ""
+        folder = export_files.join(prefix, "AWSDynamoDB", record["arn"].rpartition("/export/")[2])
+        store.check_bucket(bucket)
+        store.put_bytes(bucket, export_files.join(folder, "_started"), b"")
+        with jobs.heartbeat(JOB, job_id), engine.store.read() as view:
             table = _table(view, record)
             if table is None:
-                result = _failed(
-                    "TableNotFoundException", "The table was deleted before the export ran", engine
+                return failed_result(
+                    engine, "TableNotFoundException", "The table was deleted before the export ran"
                 )
-            else:
-                progress = jobs.progress.setdefault(job_id, Progress())
-                progress.total = view.item_count(table)  # of now: near enough for a progress bar
+            if not view.has_history(table):
+                message = f"Point in time recovery is not enabled for table '{table.name}'"
+                return failed_result(engine, "PointInTimeRecoveryUnavailableException", message)
+            progress = jobs.progress.setdefault(job_id, Progress())
+            progress.total = view.item_count(table)  # of now: near enough for a progress bar
 
-                def advance(count: int) -> None:
-                    progress.items += count
+            def advance(count: int) -> None:
+                if jobs.stopping:
+                    raise _Stopped
+                progress.items += count
 
-                try:
-                    lines = _lines(view, table, record)
-                    result = write(engine.objects(), record, lines, engine.clock, advance)
-                except NoSuchBucket:
-                    message = NO_SUCH_BUCKET.format(id=secrets.token_hex(8).upper())
-                    result = _failed("S3NoSuchBucket", message, engine)
-        engine.store.write(functools.partial(_finish, job_id=job_id, result=result))
+            written = export_files.write_data(scratch, _lines(view, table, record), advance)
+        incremental = record["type"] == "INCREMENTAL_EXPORT"
+        data_folder = export_files.join(prefix, "AWSDynamoDB", "data") if incremental else f"{folder}/data"
+        suffix = ".json.gz" if record["format"] == "DYNAMODB_JSON" else ".ion.gz"
+        export_files.upload(store, bucket, data_folder, suffix, written)
+        end = engine.clock()
+        document = summary_document(record, written, end)
+        manifest = export_files.write_manifests(store, bucket, folder, document, written.files)
+        return {
+            "status": "COMPLETED",
+            "end": round(end, 3),
+            "manifest": manifest,
+            "items": written.items,
+            "billed": document["billedSizeBytes"],
+        }
 
     def abandon(self, jobs: Jobs, job_id: str, spec: dict[str, Any], reason: str) -> None:
-        result = _failed("UnknownError", reason, jobs.engine)
-        jobs.engine.store.write(functools.partial(_finish, job_id=job_id, result=result))
+        result = failed_result(jobs.engine, "UnknownError", reason)
+        jobs.engine.store.write(functools.partial(_finish, jobs=jobs, job_id=job_id, result=result))
 
 
 def _table(view: ReadView, record: dict[str, Any]) -> TableDef | None:
@@ -255,7 +276,8 @@ def _lines(view: ReadView, table: TableDef, record: dict[str, Any]) -> Iterator[
     return full_lines(view, table, record["export_time"], record["format"])
 
 
-def _failed(code: str, message: str, engine: Engine) -> dict[str, Any]:
+def failed_result(engine: Engine, code: str, message: str) -> dict[str, Any]:
+    """The record fields of a job (export or import) that FAILED."""
     return {
         "status": "FAILED",
         "end": round(engine.clock(), 3),
@@ -264,7 +286,10 @@ def _failed(code: str, message: str, engine: Engine) -> dict[str, Any]:
     }
 
 
-def _finish(view: WriteView, job_id: str, result: dict[str, Any]) -> None:
+def _finish(view: WriteView, jobs: Jobs | None, job_id: str, result: dict[str, Any]) -> None:
+    """Complete the record (unless another process took the job over meanwhile)."""
+    if jobs is not None and jobs.held(view, JOB, job_id) is None:
+        return
     record = view.record(KIND, job_id)
     if record is not None:
         view.put_record(KIND, job_id, {**record, **result})

@@ -55,3 +55,17 @@ class Idempotency:
     def remember(self, view: WriteView, tables: Sequence[TableDef], now: float) -> None:
         record = msgpack.packb([self._digest, [table.table_id for table in tables]])
         view.remember(self._name, record, now + TOKEN_LIFETIME, now)
+
+
+def recall_token(view: WriteView, kind: str, region: str, token: str, now: float) -> Any | None:
+    """What :func:`remember_token` kept for a ClientToken (exports, imports), if not expired."""
+    raw = view.recall(f"{kind}\0{region}\0{token}".encode(), now)
+    return None if raw is None else msgpack.unpackb(raw)
+
+
+def remember_token(
+    view: WriteView, kind: str, region: str, token: str, value: Any, lifetime: float, now: float
+) -> None:
+    """Keep ``value`` for a ClientToken for ``lifetime`` seconds, in the request's transaction
+    (expired tokens are swept by later writes, so they never accumulate)."""
+    view.remember(f"{kind}\0{region}\0{token}".encode(), msgpack.packb(value), now + lifetime, now)

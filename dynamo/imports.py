@@ -15,22 +15,20 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import secrets
 import uuid
-from collections.abc import Iterator
 from itertools import islice
 from typing import Any, Final
 
 import orjson
 
-from dynamo import arns, backups, import_files
+from dynamo import arns, backups, import_files, object_store
 from dynamo.engine import Context, Engine
 from dynamo.errors import DynamoError
-from dynamo.exports import NO_SUCH_BUCKET
+from dynamo.exports import failed_result
 from dynamo.items import check_item_size, check_names
 from dynamo.jobs import Jobs, Progress
 from dynamo.keys import check_index_keys, check_item_key
-from dynamo.object_store import NoSuchBucket
+from dynamo.object_store import AccessDenied, NoSuchBucket, ObjectStore, UnstorableKey
 from dynamo.restore_requests import NOT_READY
 from dynamo.restorer import make_active, write_items
 from storage.catalog import TableDef
@@ -152,6 +150,7 @@ def begin(ctx: Context, view: WriteView, table: TableDef, req: dict[str, Any], n
         "compression": req.get("InputCompressionType", "NONE"),
         "params": req["TableCreationParameters"],
         "start": round(now, 3),
+        "objects": ctx.engine.objects_location(),
     }
     view.put_record(KIND, arn, record)
     view.put_record(JOB, arn, {"arn": arn})
@@ -210,7 +209,13 @@ def _importable(table: TableDef, item: Item) -> int:
 
 
 class ImportJob:
-    """Loads an import (see :mod:`dynamo.jobs`)."""
+    """Loads an import (see :mod:`dynamo.jobs`).
+
+    Progress is the key of the object being read and how many of its entries are done
+    (with the counters and the error log's length), committed with each batch. A resumed
+    import lists the source again and goes on from that key, so objects that appear or
+    vanish meanwhile never make it read an entry twice or skip one it had not reached.
+    """
 
     kind = JOB
 
@@ -224,25 +229,22 @@ class ImportJob:
             return
         if not record["creates_table"]:  # another import was creating the table
             message = f"Table already exists: {record['table']}"
-            self._finish(engine, job_id, _failure(engine, "TableAlreadyExists", message), drop=False)
+            self._finish(jobs, job_id, failed_result(engine, "TableAlreadyExists", message), drop=False)
             return
         if table is None or table.table_id != record["table_id"]:
-            self._finish(engine, job_id, _failure(engine, "UnknownError", "The table is gone"), drop=False)
+            self._finish(jobs, job_id, failed_result(engine, "UnknownError", "The table is gone"), drop=False)
             return
+        store = object_store.at(record.get("objects") or engine.objects_location())
         source = record["source"]
-        objects = engine.objects()
-        try:
-            keys = list(objects.keys(source["S3Bucket"], source.get("S3KeyPrefix", "")))
-        except NoSuchBucket:
-            failure = _failure(
-                engine, "S3NoSuchBucket", NO_SUCH_BUCKET.format(id=secrets.token_hex(8).upper())
-            )
-            self._finish(engine, job_id, failure, drop=True)
-            return
         log = ErrorLog(error_log_path(engine, record["arn"]), spec.get("log_size", 0))
         try:
-            if not self._load(jobs, job_id, spec, record, table, keys, log):
+            keys = list(store.keys(source["S3Bucket"], source.get("S3KeyPrefix", "")))
+            if not self._load(jobs, job_id, spec, record, table, store, keys, log):
                 return  # stopping, or the job is no longer ours
+        except (NoSuchBucket, AccessDenied, UnstorableKey) as exc:
+            code, message = object_store.failure(exc) or ("UnknownError", str(exc))
+            self._finish(jobs, job_id, failed_result(engine, code, message), drop=True)
+            return
         finally:
             log.close()
         with engine.store.read() as view:
@@ -251,7 +253,7 @@ class ImportJob:
         result: dict[str, Any] = {"status": "COMPLETED", "end": round(engine.clock(), 3), **counts}
         if counts["errors"]:
             result.update(status="FAILED", failure_code="ItemValidationError", failure_message=FAILED_ITEMS)
-        self._finish(engine, job_id, result, drop=False)
+        self._finish(jobs, job_id, result, drop=False)
 
     def _load(
         self,
@@ -260,56 +262,71 @@ class ImportJob:
         spec: dict[str, Any],
         record: dict[str, Any],
         table: TableDef,
+        store: ObjectStore,
         keys: list[tuple[str, int]],
         log: ErrorLog,
     ) -> bool:
         """Load every object from where the job stopped; False if it must stop early."""
-        objects = jobs.engine.objects()
         bucket = record["source"]["S3Bucket"]
         types = _key_types(table)
         options = (record.get("options") or {}).get("Csv", {})
-        progress = {name: spec.get(name, 0) for name in (*_COUNTERS, "object", "entry")}
+        progress = {name: spec.get(name, 0) for name in _COUNTERS}
+        current, skip = spec.get("key"), spec.get("entry", 0)
+        if current is not None:  # resume at the object being read (or the next one, if gone)
+            keys = [entry for entry in keys if entry[0] >= current]
+            if not keys or keys[0][0] != current:
+                skip = 0
         shown = jobs.progress.setdefault(job_id, Progress())
         total_size = sum(size for _, size in keys) or 1
-        done_size = sum(size for _, size in keys[: progress["object"]])
-        for position in range(progress["object"], len(keys)):
-            key, size = keys[position]
-            if position != progress["object"]:
-                progress.update(object=position, entry=0)
-            with contextlib.closing(objects.open(bucket, key)) as opened:
+        done_size = 0
+        for key, size in keys:
+            with contextlib.closing(store.open(bucket, key)) as opened:
                 raw = import_files.Counting(opened)
-                found: Iterator[import_files.Entry] = islice(
-                    import_files.entries(raw, record["compression"], record["format"], options, types),
-                    progress["entry"],
-                    None,
-                )
+                found = import_files.entries(raw, record["compression"], record["format"], options, types)
+                position = skip
+                for _ in islice(found, skip):
+                    pass  # done before the restart
+                skip = 0
                 while batch := list(islice(found, BATCH)):
                     if jobs.stopping:
                         return False
-                    items = []
-                    for entry in batch:
-                        message = entry.error
-                        if entry.item is not None:
-                            try:
-                                items.append((entry.item, _importable(table, entry.item)))
-                            except DynamoError as exc:
-                                message = exc.message or exc.code
-                        if message is not None:
-                            log.add(record, key, entry, message)
-                            progress["errors"] += 1
-                        progress["bytes"] += entry.size
-                    progress["processed"] += len(batch)
-                    progress["imported"] += len(items)
-                    progress["entry"] += len(batch)
+                    items = self._check(batch, record, key, table, log, progress)
+                    position += len(batch)
+                    saved = {**progress, "key": key, "entry": position, "log_size": log.sync()}
                     write = functools.partial(
-                        self._write, jobs=jobs, job_id=job_id, table=table, items=items,
-                        progress={**progress, "log_size": log.sync()},
-                    )  # fmt: skip
+                        self._write, jobs=jobs, job_id=job_id, table=table, items=items, progress=saved
+                    )
                     if not jobs.engine.store.write(write):
                         return False
                     shown.items, shown.fraction = progress["processed"], (done_size + raw.count) / total_size
             done_size += size
         return True
+
+    @staticmethod
+    def _check(
+        batch: list[import_files.Entry],
+        record: dict[str, Any],
+        key: str,
+        table: TableDef,
+        log: ErrorLog,
+        progress: dict[str, int],
+    ) -> list[tuple[Item, int]]:
+        """The importable items of a batch (with sizes); the others are logged and counted."""
+        items = []
+        for entry in batch:
+            message = entry.error
+            if entry.item is not None:
+                try:
+                    items.append((entry.item, _importable(table, entry.item)))
+                except DynamoError as exc:
+                    message = exc.message or exc.code
+            if message is not None:
+                log.add(record, key, entry, message)
+                progress["errors"] += 1
+            progress["bytes"] += entry.size
+        progress["processed"] += len(batch)
+        progress["imported"] += len(items)
+        return items
 
     def _write(
         self,
@@ -328,10 +345,13 @@ class ImportJob:
         jobs.renew(view, JOB, job_id, spec, **progress)
         return True
 
-    def _finish(self, engine: Engine, job_id: str, result: dict[str, Any], *, drop: bool) -> None:
-        """Complete the record; the table becomes ACTIVE, or goes (``drop``)."""
+    def _finish(self, jobs: Jobs, job_id: str, result: dict[str, Any], *, drop: bool) -> None:
+        """Complete the record; the table becomes ACTIVE, or goes (``drop``). Nothing
+        happens if another process took the job over meanwhile."""
 
         def finish(view: WriteView) -> None:
+            if jobs.held(view, JOB, job_id) is None:
+                return
             record = view.record(KIND, job_id)
             if record is not None:
                 view.put_record(KIND, job_id, {**record, **result})
@@ -340,19 +360,10 @@ class ImportJob:
                     if drop:
                         view.delete_table(table)
                     else:
-                        make_active(view, table, engine.clock(), filled_by="import")
+                        make_active(view, table, result["end"], filled_by="import")
             view.delete_record(JOB, job_id)
 
-        engine.store.write(finish)
+        jobs.engine.store.write(finish)
 
     def abandon(self, jobs: Jobs, job_id: str, spec: dict[str, Any], reason: str) -> None:
-        self._finish(jobs.engine, job_id, _failure(jobs.engine, "UnknownError", reason), drop=True)
-
-
-def _failure(engine: Engine, code: str, message: str) -> dict[str, Any]:
-    return {
-        "status": "FAILED",
-        "end": round(engine.clock(), 3),
-        "failure_code": code,
-        "failure_message": message,
-    }
+        self._finish(jobs, job_id, failed_result(jobs.engine, "UnknownError", reason), drop=True)

@@ -13,8 +13,8 @@ as a PutItem request, so an imported item is exactly what the API would have sto
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from decimal import Decimal
+from collections.abc import Callable, Mapping
+from decimal import Context, Decimal
 from typing import Any, Final
 
 import orjson
@@ -32,6 +32,7 @@ _SET_ANNOTATIONS: Final = {"SS": "$dynamodb_SS", "NS": "$dynamodb_NS", "BS": "$d
 _SET_OF_ANNOTATION: Final = {v: k for k, v in _SET_ANNOTATIONS.items()}
 _ITEM_SHAPE: Final = AttributeMapShape()
 _DECODER: Final = json.JSONDecoder()
+_DIGITS: Final = Context(prec=40)  # more than a DynamoDB number has: normalize never rounds
 
 
 class BadLine(Exception):
@@ -45,8 +46,36 @@ def json_line(item: Item) -> bytes:
     return wire.dumps({"Item": item}) + b"\n"
 
 
-def _change(micros: int, keys: Item, old: Item | None, new: Item | None) -> dict[str, Any]:
-    change: dict[str, Any] = {"Metadata": {"WriteTimestampMicros": micros}, "Keys": keys}
+def _ion_number(text: str) -> Decimal:
+    """A number as DynamoDB's Ion exports write it: trailing zeros moved into the exponent
+    (``600`` is ``6d2``, ``103`` is ``103.``), all 38 digits kept."""
+    return Decimal(text).normalize(_DIGITS)
+
+
+def _to_ion(value: dict[str, Any]) -> Any:
+    ((tag, data),) = value.items()
+    if tag == "S" or tag == "B" or tag == "BOOL":
+        return data
+    if tag == "N":
+        return _ion_number(data)
+    if tag == "NULL":
+        return None
+    if tag == "M":
+        return {name: _to_ion(v) for name, v in data.items()}
+    if tag == "L":
+        return [_to_ion(v) for v in data]
+    members = [_ion_number(m) for m in data] if tag == "NS" else list(data)
+    return IonPyList.from_value(IonType.LIST, members, (_SET_ANNOTATIONS[tag],))
+
+
+def ion_line(item: Item) -> bytes:
+    """``$ion_1_0 {Item:{...}}``: every line carries the version marker, as DynamoDB's do."""
+    text: str = simpleion.dumps({"Item": {name: _to_ion(v) for name, v in item.items()}}, binary=False)
+    return text.encode("utf-8") + b"\n"
+
+
+def _change(timestamp: Any, keys: Any, old: Any, new: Any) -> dict[str, Any]:
+    change: dict[str, Any] = {"Metadata": {"WriteTimestampMicros": timestamp}, "Keys": keys}
     if old is not None:
         change["OldImage"] = old
     if new is not None:
@@ -57,41 +86,17 @@ def _change(micros: int, keys: Item, old: Item | None, new: Item | None) -> dict
 def json_change_line(micros: int, keys: Item, old: Item | None, new: Item | None) -> bytes:
     """An incremental export line: ``{"Metadata":{"WriteTimestampMicros":{"N":...}},
     "Keys":{...},"OldImage":{...},"NewImage":{...}}`` (images only when there are)."""
-    change = _change(micros, keys, old, new)
-    change["Metadata"] = {"WriteTimestampMicros": {"N": str(micros)}}
-    return wire.dumps(change) + b"\n"
+    return wire.dumps(_change({"N": str(micros)}, keys, old, new)) + b"\n"
 
 
 def ion_change_line(micros: int, keys: Item, old: Item | None, new: Item | None) -> bytes:
     """The same in Ion: images as items are written, the timestamp an Ion integer
     (DynamoDB's Ion form of incremental lines is unconfirmed)."""
-    change = _change(micros, keys, old, new)
-    for member in ("Keys", "OldImage", "NewImage"):
-        if member in change:
-            change[member] = {name: _to_ion(v) for name, v in change[member].items()}
-    text: str = simpleion.dumps(change, binary=False)
-    return text.encode("utf-8") + b"\n"
 
+    def ion(item: Item | None) -> dict[str, Any] | None:
+        return None if item is None else {name: _to_ion(v) for name, v in item.items()}
 
-def _to_ion(value: dict[str, Any]) -> Any:
-    ((tag, data),) = value.items()
-    if tag == "S" or tag == "B" or tag == "BOOL":
-        return data
-    if tag == "N":
-        return Decimal(data)
-    if tag == "NULL":
-        return None
-    if tag == "M":
-        return {name: _to_ion(v) for name, v in data.items()}
-    if tag == "L":
-        return [_to_ion(v) for v in data]
-    members = [Decimal(m) for m in data] if tag == "NS" else list(data)
-    return IonPyList.from_value(IonType.LIST, members, (_SET_ANNOTATIONS[tag],))
-
-
-def ion_line(item: Item) -> bytes:
-    """``$ion_1_0 {Item:{...}}``: every line carries the version marker, as DynamoDB's do."""
-    text: str = simpleion.dumps({"Item": {name: _to_ion(v) for name, v in item.items()}}, binary=False)
+    text: str = simpleion.dumps(_change(micros, ion(keys), ion(old), ion(new)), binary=False)
     return text.encode("utf-8") + b"\n"
 
 
@@ -157,51 +162,90 @@ def json_item(raw: Any) -> Item:
     return checked(raw, JSON)
 
 
+def _ion_text(value: Any) -> str | None:
+    """A non-null Ion string or symbol's text (None for anything else)."""
+    if isinstance(value, IonPyNull):
+        return None
+    kind = getattr(value, "ion_type", None)
+    if kind is IonType.SYMBOL:
+        text: str | None = value.text
+        return text
+    if kind is IonType.STRING:
+        return str(value)
+    return None
+
+
+# Set members by annotation: the Ion types a member may have, and how it becomes wire data.
+_SET_MEMBERS: Final[dict[str, tuple[tuple[IonType, ...], str, Callable[[Any], Any]]]] = {
+    "SS": ((IonType.STRING, IonType.SYMBOL), "strings", _ion_text),
+    "NS": ((IonType.INT, IonType.DECIMAL, IonType.FLOAT), "numbers", str),
+    "BS": ((IonType.BLOB, IonType.CLOB), "binaries", bytes),
+}
+
+
 def _from_ion(value: Any) -> dict[str, Any]:
     kind = getattr(value, "ion_type", None)
-    if kind is None or kind is IonType.NULL or isinstance(value, IonPyNull):
-        return {"NULL": True}
+    if kind is None or isinstance(value, IonPyNull):
+        return {"NULL": True}  # null, and typed nulls (null.string, ...)
     if kind is IonType.BOOL:  # IonPyBool is an int: its type decides, not isinstance
         return {"BOOL": bool(value)}
     if kind in (IonType.STRING, IonType.SYMBOL):
-        return {"S": str(value.text if hasattr(value, "text") else value)}
+        text = _ion_text(value)
+        if text is None:
+            raise BadItem("A symbol without text is not a string")
+        return {"S": text}
     if kind in (IonType.BLOB, IonType.CLOB):
         return {"B": bytes(value)}
     if kind in (IonType.INT, IonType.FLOAT, IonType.DECIMAL):
         return {"N": str(value)}
     if kind is IonType.STRUCT:
-        return {"M": {str(k): _from_ion(v) for k, v in value.items()}}
+        return {"M": _ion_fields(value)}
     if kind in (IonType.LIST, IonType.SEXP):
         annotations = [a.text for a in getattr(value, "ion_annotations", ())]
         tag = _SET_OF_ANNOTATION.get(annotations[0]) if annotations else None
         if tag is None:
             return {"L": [_from_ion(v) for v in value]}
-        if tag == "BS":
-            return {"BS": [bytes(m) for m in value]}
-        return {tag: [str(m) for m in value]}
-    raise BadItem(f"Unsupported Ion value: {kind}")
+        allowed, what, convert = _SET_MEMBERS[tag]
+        members = []
+        for member in value:
+            if isinstance(member, IonPyNull) or getattr(member, "ion_type", None) not in allowed:
+                raise BadItem(f"A {_SET_ANNOTATIONS[tag]} set may hold only {what}")
+            members.append(convert(member))
+        return {tag: members}
+    raise BadItem(f"Unsupported Ion value: {kind.name}")
+
+
+def _ion_fields(struct: Any) -> dict[str, Any]:
+    fields = {}
+    for name, value in struct.items():
+        text = name if isinstance(name, str) else getattr(name, "text", None)
+        if text is None:
+            raise BadItem("A field name is a symbol without text")
+        fields[text] = _from_ion(value)
+    return fields
+
+
+def ion_item_structs(value: Any) -> list[Any]:
+    """The raw ``Item`` structs of one top-level Ion value: an ``{Item:{...}}`` struct, or
+    a list of them (both forms appear in DynamoDB's documentation)."""
+    if getattr(value, "ion_type", None) is IonType.LIST and not isinstance(value, IonPyNull):
+        return [_item_member(v, "a struct") for v in value]
+    return [_item_member(value, "a struct")]
 
 
 def ion_items(line: bytes) -> list[Any]:
-    """The raw ``Item`` structs of an Ion line: ``{Item:{...}}`` values, or a list of them
-    (both forms appear in DynamoDB's documentation)."""
+    """The raw ``Item`` structs of a text of Ion values."""
     try:
         values = simpleion.loads(line.decode("utf-8"), single_value=False)
     except Exception:  # amazon.ion raises many kinds of errors for bad text
         raise BadLine("The line is not valid Ion text") from None
-    found: list[Any] = []
-    for value in values:
-        if getattr(value, "ion_type", None) is IonType.LIST:
-            found.extend(_item_member(v, "a struct") for v in value)
-        else:
-            found.append(_item_member(value, "a struct"))
-    return found
+    return [raw for value in values for raw in ion_item_structs(value)]
 
 
 def ion_item(raw: Any) -> Item:
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, Mapping) or isinstance(raw, IonPyNull):
         raise BadItem("The item is not a struct")
-    return checked({str(k): _from_ion(v) for k, v in raw.items()}, PYTHON)
+    return checked(_ion_fields(raw), PYTHON)
 
 
 def csv_item(header: list[str], row: list[str], types: Mapping[str, str]) -> Item:

@@ -20,6 +20,8 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("dynamo.jobs")
 LEASE: Final = 60.0  # seconds (wall clock) without renewal before another process may take a job
 RETRY: Final = 5.0  # seconds before a job that failed for a passing reason is tried again
+ATTEMPTS: Final = 5  # a job failing this many times in a row is abandoned, not retried forever
 
 
 @dataclass
@@ -69,6 +72,8 @@ class Jobs:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._retry_at: dict[tuple[str, str], float] = {}  # job -> monotonic time to try again
+        self._failures: dict[tuple[str, str], int] = {}  # job -> failures in a row
+        self._next_look: float | None = None  # seconds until a job skipped now may be taken
         self.progress: dict[str, Progress] = {}  # job id -> how far it is (running jobs only)
 
     # -- control -------------------------------------------------------------------------
@@ -123,6 +128,33 @@ class Jobs:
         view.put_record(kind, job_id, updated)
         return updated
 
+    @contextmanager
+    def heartbeat(self, kind: str, job_id: str) -> Iterator[None]:
+        """Keep renewing a job's lease while a long step runs that commits nothing (an
+        export writing its files), so no other process takes the job meanwhile."""
+        done = threading.Event()
+
+        def beat() -> None:
+            while not done.wait(LEASE / 4):
+
+                def renew(view: WriteView) -> None:
+                    spec = self.held(view, kind, job_id)
+                    if spec is not None:
+                        self.renew(view, kind, job_id, spec)
+
+                try:
+                    self.engine.store.write(renew)
+                except Exception:  # the step itself reports real trouble
+                    log.exception("renewing the lease of %s job %s failed", kind, job_id)
+
+        thread = threading.Thread(target=beat, name="dynamo-job-heartbeat", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()
+
     # -- the work ------------------------------------------------------------------------
 
     def _run(self) -> None:
@@ -138,7 +170,9 @@ class Jobs:
             with self._lock:
                 if not self._wake.is_set():  # a job recorded meanwhile is not missed
                     self._idle.set()
-            self._wake.wait(timeout=RETRY if self._retry_at else None)
+            # Jobs to retry, or leased by a process that may have died, are looked at again
+            # when they can be taken; otherwise only a new job wakes the runner.
+            self._wake.wait(timeout=self._next_look)
 
     def run_one(self) -> bool:
         """Work on one job this process may take; False if there was none."""
@@ -146,15 +180,24 @@ class Jobs:
         if claimed is None:
             return False
         kind, job_id, spec = claimed
+        self._idle.clear()
         self.progress[job_id] = Progress()
+        job = (kind, job_id)
         try:
             self._kinds[kind].run(self, job_id, spec)
+            self._failures.pop(job, None)
         except Hopeless as exc:
             log.error("%s job %s cannot be done: %s", kind, job_id, exc)
             self._kinds[kind].abandon(self, job_id, spec, str(exc))
-        except Exception:
-            log.exception("%s job %s failed; it is tried again later", kind, job_id)
-            self._retry_at[(kind, job_id)] = time.monotonic() + RETRY
+        except Exception as exc:
+            failures = self._failures[job] = self._failures.get(job, 0) + 1
+            if failures >= ATTEMPTS:
+                log.exception("%s job %s failed %d times; it is abandoned", kind, job_id, failures)
+                self._failures.pop(job, None)
+                self._kinds[kind].abandon(self, job_id, spec, f"failed {failures} times: {exc}")
+            else:
+                log.exception("%s job %s failed; it is tried again later", kind, job_id)
+                self._retry_at[job] = time.monotonic() + RETRY
         finally:
             self.progress.pop(job_id, None)
         return True
@@ -164,14 +207,20 @@ class Jobs:
         now = time.monotonic()
 
         def claim(view: WriteView) -> tuple[str, str, dict[str, Any]] | None:
+            waits: list[float] = []  # seconds until each job skipped here may be taken
             for kind in self._kinds:
                 for job_id, spec in view.records(kind):
-                    if self._retry_at.get((kind, job_id), 0.0) > now:
+                    retry_at = self._retry_at.get((kind, job_id), 0.0)
+                    if retry_at > now:
+                        waits.append(retry_at - now)
                         continue
                     holder = spec.get("owner")
-                    if holder not in (None, self.owner) and time.time() - spec.get("heartbeat", 0.0) < LEASE:
+                    lease_left = LEASE - (time.time() - spec.get("heartbeat", 0.0))
+                    if holder not in (None, self.owner) and lease_left > 0:
+                        waits.append(lease_left + 0.1)
                         continue
                     return kind, job_id, self.renew(view, kind, job_id, spec, owner=self.owner)
+            self._next_look = min(waits) if waits else None
             return None
 
         return self.engine.store.write(claim)

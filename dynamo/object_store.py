@@ -10,13 +10,52 @@ and a prefix is a plain string prefix of keys (``data`` matches ``data2/x``).
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import IO, Any, Protocol
 
 
 class NoSuchBucket(Exception):
     """The bucket does not exist (DynamoDB reports ``S3NoSuchBucket``)."""
+
+
+class AccessDenied(Exception):
+    """S3 refused the request (DynamoDB reports ``S3AccessDenied``)."""
+
+
+class UnstorableKey(ValueError):
+    """A key S3 would take but a folder cannot hold as the same path (``a//b``, ``../x``)."""
+
+
+def at(location: dict[str, str]) -> ObjectStore:
+    """The object store a location (recorded with an export or import) names: jobs use the
+    store of the request that started them, whichever process runs them."""
+    if "endpoint" in location:
+        return S3Objects(location["endpoint"])
+    return LocalObjects(location["dir"])
+
+
+def s3_error(code: str, what: str) -> str:
+    """S3's error text as DynamoDB quotes it in a FailureMessage."""
+    request = secrets.token_hex(8).upper()
+    status = 404 if code == "NoSuchBucket" else 403
+    return (
+        f"{what} (Service: Amazon S3; Status Code: {status}; Error Code: {code}; "
+        f"Request ID: {request}; S3 Extended Request ID: {request}; Proxy: null)"
+    )
+
+
+def failure(exc: BaseException) -> tuple[str, str] | None:
+    """DynamoDB's (FailureCode, FailureMessage) for a store error a job cannot get past."""
+    if isinstance(exc, NoSuchBucket):
+        return "S3NoSuchBucket", s3_error("NoSuchBucket", "The specified bucket does not exist")
+    if isinstance(exc, AccessDenied):
+        return "S3AccessDenied", s3_error("AccessDenied", "Access Denied")
+    if isinstance(exc, UnstorableKey):
+        return "UnknownError", str(exc)
+    return None
 
 
 class ObjectStore(Protocol):
@@ -46,11 +85,10 @@ class LocalObjects:
         return os.path.join(self.root, bucket)
 
     def _path(self, bucket: str, key: str) -> str:
-        base = self._bucket(bucket)
-        path = os.path.normpath(os.path.join(base, key))
-        if not path.startswith(base + os.sep):
-            raise ValueError(f"object key {key!r} leaves its bucket")
-        return path
+        parts = key.split("/")
+        if any(part in ("", ".", "..") or "\0" in part or len(part.encode()) > 255 for part in parts):
+            raise UnstorableKey(f"The object key {key!r} cannot be stored as a file of a local bucket folder")
+        return os.path.join(self._bucket(bucket), *parts)
 
     def check_bucket(self, bucket: str) -> None:
         if not os.path.isdir(self._bucket(bucket)):
@@ -99,23 +137,41 @@ class S3Objects:
             aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
         )
 
-    def _no_such_bucket(self, exc: Exception) -> bool:
+    @staticmethod
+    def _translated(exc: Exception) -> Exception:
         code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-        return code in ("NoSuchBucket", "404")
+        if code in ("NoSuchBucket", "404"):
+            return NoSuchBucket(str(exc))
+        if code in (
+            "AccessDenied",
+            "403",
+            "AllAccessDisabled",
+            "InvalidAccessKeyId",
+            "SignatureDoesNotMatch",
+        ):
+            return AccessDenied(str(exc))
+        return exc
+
+    @contextmanager
+    def _calling(self) -> Iterator[None]:
+        try:
+            yield
+        except Exception as exc:
+            translated = self._translated(exc)
+            if translated is exc:
+                raise
+            raise translated from exc
 
     def check_bucket(self, bucket: str) -> None:
-        try:
+        with self._calling():
             self._client.head_bucket(Bucket=bucket)
-        except Exception as exc:
-            if self._no_such_bucket(exc):
-                raise NoSuchBucket(bucket) from None
-            raise
 
     def put_bytes(self, bucket: str, key: str, data: bytes) -> None:
-        self._client.put_object(Bucket=bucket, Key=key, Body=data)
+        with self._calling():
+            self._client.put_object(Bucket=bucket, Key=key, Body=data)
 
     def put_file(self, bucket: str, key: str, path: str) -> None:
-        with open(path, "rb") as body:
+        with open(path, "rb") as body, self._calling():
             self._client.put_object(Bucket=bucket, Key=key, Body=body)
         os.remove(path)
 
@@ -123,12 +179,8 @@ class S3Objects:
         token: str | None = None
         while True:
             extra = {"ContinuationToken": token} if token else {}
-            try:
+            with self._calling():
                 page = self._client.list_objects_v2(Bucket=bucket, Prefix=prefix, **extra)
-            except Exception as exc:
-                if self._no_such_bucket(exc):
-                    raise NoSuchBucket(bucket) from None
-                raise
             for entry in page.get("Contents", []):
                 yield entry["Key"], int(entry["Size"])
             if not page.get("IsTruncated"):
@@ -136,5 +188,6 @@ class S3Objects:
             token = page["NextContinuationToken"]
 
     def open(self, bucket: str, key: str) -> IO[bytes]:
-        body: IO[bytes] = self._client.get_object(Bucket=bucket, Key=key)["Body"]
+        with self._calling():
+            body: IO[bytes] = self._client.get_object(Bucket=bucket, Key=key)["Body"]
         return body

@@ -65,13 +65,16 @@ def items_at(view: ReadView, table: TableDef, when: float) -> Iterator[StoredIte
     An item changed after ``when`` held the image recorded with its first such change;
     every other item holds its current image.
     """
-    before: dict[bytes, StoredItem | None] = {}
-    for key, old, _ in view.changes_after(table, int(when * 1000)):
-        before.setdefault(key, old)
+    # Key -> a reference to its first change after ``when``; the images are read one at a
+    # time at the end, so memory holds keys, not items.
+    before: dict[bytes, bytes] = {}
+    for key, change, _ in view.changes_after(table, int(when * 1000)):
+        before.setdefault(key, change)
     for key, item, size in view.raw_items(table):
         if key not in before:
             yield item, size
-    for old in before.values():
+    for change in before.values():
+        old = view.image_before(table, change)
         if old is not None:
             yield old
 
@@ -84,20 +87,27 @@ def iso(when: float) -> str:
         return str(when)
 
 
-def restore_time(table: TableDef, when: float, now: float) -> float:
-    """The moment a restore at ``when`` restores, or InvalidRestoreTimeException.
+def moment(table: TableDef, when: float, now: float) -> float | None:
+    """The moment of the window a restore or export at ``when`` reads (None: outside it).
 
     The window is checked to the second, as DynamoDB shows and checks it; a time in the
     second PITR was switched on means the moment it was.
     """
     earliest, latest = window(table, now)
-    if not math.floor(earliest) <= when <= latest:
+    return max(when, earliest) if math.floor(earliest) <= when <= latest else None
+
+
+def restore_time(table: TableDef, when: float, now: float) -> float:
+    """The moment a restore at ``when`` restores, or InvalidRestoreTimeException."""
+    found = moment(table, when, now)
+    if found is None:
+        earliest, latest = window(table, now)
         raise DynamoError(
             "InvalidRestoreTimeException",
             f"RestoreDateTime '{iso(when)}' must be within EarliestRestorableDateTime '{iso(earliest)}' "
             f"and LatestRestorableDateTime '{iso(latest)}'",
         )
-    return max(when, earliest)
+    return found
 
 
 def unavailable(name: str) -> DynamoError:

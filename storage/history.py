@@ -34,16 +34,23 @@ def record(txn: WriteTxn, db: Any, time_ms: int, seq: int, key: bytes, old: tupl
     txn.put(db, _STAMP.pack(time_ms, seq) + key, value)
 
 
-def changes_after(
-    txn: ReadTxn, db: Any, time_ms: int
-) -> Iterator[tuple[bytes, tuple[Item, int] | None, int]]:
-    """(primary key, image before the change, time of the change in ms) of every change
-    made after ``time_ms``, oldest first."""
+def changes_after(txn: ReadTxn, db: Any, time_ms: int) -> Iterator[tuple[bytes, bytes, int]]:
+    """(primary key, reference of the image before the change, time of the change in ms)
+    of every change made after ``time_ms``, oldest first. Images are read only when asked
+    (:func:`image`), so a caller can remember many changes without holding their items."""
     cursor = txn.cursor(db)
     if not cursor.set_range(_STAMP.pack(time_ms + 1, 0)):
         return
-    for key, value in cursor:
-        yield bytes(key[_STAMP.size :]), (items.unpack(value) if value else None), _STAMP.unpack_from(key)[0]
+    for key in cursor.iternext(values=False):
+        yield bytes(key[_STAMP.size :]), bytes(key), _STAMP.unpack_from(key)[0]
+
+
+def image(txn: ReadTxn, db: Any, reference: bytes) -> tuple[Item, int] | None:
+    """The image a change recorded (None: the item did not exist before it)."""
+    value = txn.get(db, reference)
+    if value is None:
+        raise KeyError(reference)
+    return items.unpack(value) if value else None
 
 
 def trim(txn: WriteTxn, db: Any, before_ms: int, limit: int) -> int:

@@ -354,13 +354,20 @@ class ReadView:
     def has_history(self, table: TableDef) -> bool:
         return self._txn.db(history.history_db_name(table.table_id)) is not None
 
-    def changes_after(self, table: TableDef, time_ms: int) -> Iterator[tuple[bytes, StoredItem | None, int]]:
-        """(primary key, item before the change, its time in ms) of each change after
-        ``time_ms``, oldest first."""
+    def changes_after(self, table: TableDef, time_ms: int) -> Iterator[tuple[bytes, bytes, int]]:
+        """(primary key, reference of its image before the change, the change's time in ms)
+        of each change after ``time_ms``, oldest first (see :meth:`image_before`)."""
+        return history.changes_after(self._txn, self._history_db(table), time_ms)
+
+    def image_before(self, table: TableDef, reference: bytes) -> StoredItem | None:
+        """The item as it was before the change ``reference`` names (None: it did not exist)."""
+        return history.image(self._txn, self._history_db(table), reference)
+
+    def _history_db(self, table: TableDef) -> Any:
         db = self._txn.db(history.history_db_name(table.table_id))
         if db is None:
             raise CorruptStore(f"table {table.name} keeps no history")
-        return history.changes_after(self._txn, db, time_ms)
+        return db
 
     def item_count(self, table: TableDef) -> int:
         return self._txn.entries(self._db(table))

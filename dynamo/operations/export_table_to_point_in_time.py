@@ -6,12 +6,15 @@ does); the files are written by a background job (:mod:`dynamo.exports`).
 
 from __future__ import annotations
 
+import math
+import uuid
 from typing import Any, Final
 
-from dynamo import exports, pitr
+from dynamo import backups, exports, pitr
 from dynamo.engine import Context
 from dynamo.errors import DynamoError, invalid_parameters, validation
 from dynamo.fingerprint import fingerprint
+from dynamo.idempotency import recall_token, remember_token
 from dynamo.operations import Operation
 from dynamo.params import refuse_unsupported, split_table_arn
 from dynamo.shapes import Member, Request, String, Struct, Timestamp
@@ -31,7 +34,8 @@ REQUEST = Request(
             String(max_len=255, pattern=r"^[a-z0-9A-Z]+[\.\-\w]*[a-z0-9A-Z]+$"), required=True
         ),
         "S3BucketOwner": Member(String(pattern="[0-9]{12}")),
-        "S3Prefix": Member(String(max_len=1024)),
+        # The model sets no minimum, but DynamoDB refuses an empty prefix.
+        "S3Prefix": Member(String(min_len=1, max_len=1024)),
         "S3SseAlgorithm": Member(String(enum=["AES256", "KMS"])),
         "S3SseKmsKeyId": Member(String(min_len=1, max_len=2048)),
         "ExportFormat": Member(String(enum=["DYNAMODB_JSON", "ION"])),
@@ -86,7 +90,7 @@ def _check_request(req: dict[str, Any]) -> None:
 
 def _check_incremental(spec: dict[str, Any], created: float, now: float) -> dict[str, Any]:
     start = spec["ExportFromTime"]
-    end = spec.get("ExportToTime", now)
+    end = spec.get("ExportToTime", math.floor(now))  # DynamoDB fills in whole seconds
     if start < created:
         raise DynamoError(
             "InvalidExportTimeException",
@@ -117,13 +121,15 @@ def _check_incremental(spec: dict[str, Any], created: float, now: float) -> dict
 def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     _check_request(req)
     now = ctx.clock()
-    token = req.get("ClientToken")
+    # boto3 always sends a token; a raw request without one gets a fresh one, as DynamoDB.
+    given_token = req.get("ClientToken")
+    token = given_token or str(uuid.uuid4())
     compared = fingerprint({k: v for k, v in req.items() if k != "ClientToken"})
 
     def start(view: WriteView) -> dict[str, Any]:
-        if token is not None:
-            earlier = view.record(exports.TOKENS, f"{ctx.region}\0{token}")
-            if earlier is not None and now - earlier["at"] < exports.TOKEN_LIFETIME:
+        if given_token is not None:
+            earlier = recall_token(view, exports.TOKENS, ctx.region, token, now)
+            if earlier is not None:
                 if earlier["digest"] != compared:
                     raise DynamoError(
                         "ExportConflictException",
@@ -142,16 +148,16 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
                     + exports.iso(table.meta["created"]),
                 )
             raise pitr.unavailable(table.name)
-        export_time = req.get("ExportTime", now)
-        earliest, _ = pitr.window(table, now)
-        if export_time > now or export_time < earliest:
+        export_time = pitr.moment(table, req.get("ExportTime", now), now)
+        if export_time is None:
             raise DynamoError("InvalidExportTimeException", "Export Time is invalid")
         incremental = None
         if req.get("ExportType") == "INCREMENTAL_EXPORT":
+            earliest, _ = pitr.window(table, now)
             incremental = _check_incremental(
                 req["IncrementalExportSpecification"], max(table.meta["created"], earliest), now
             )
-        arn = f"{ctx.table_arn(table.name)}/export/{exports.export_id(now)}"
+        arn = f"{ctx.table_arn(table.name)}/export/{backups.backup_id(now)}"
         record = {
             "arn": arn,
             "status": "IN_PROGRESS",
@@ -161,7 +167,7 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
             "region": ctx.region,
             "table": table.name,
             "export_time": round(export_time, 3),
-            "token": token or "",
+            "token": token,
             "bucket": req["S3Bucket"],
             "owner": req.get("S3BucketOwner"),
             "prefix": req.get("S3Prefix"),
@@ -171,13 +177,13 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
             "type": req.get("ExportType", "FULL_EXPORT"),
             "type_given": "ExportType" in req,
             "incremental": incremental,
+            "objects": ctx.engine.objects_location(),
         }
         view.put_record(exports.KIND, arn, record)
         view.put_record(exports.JOB, arn, {"arn": arn})
-        if token is not None:
-            view.put_record(
-                exports.TOKENS, f"{ctx.region}\0{token}", {"arn": arn, "digest": compared, "at": now}
-            )
+        if given_token is not None:
+            value = {"arn": arn, "digest": compared}
+            remember_token(view, exports.TOKENS, ctx.region, token, value, exports.TOKEN_LIFETIME, now)
         view.after_commit(ctx.engine.jobs.wake)
         return {"ExportDescription": exports.description(record)}
 

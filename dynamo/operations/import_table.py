@@ -13,6 +13,7 @@ from typing import Any
 from dynamo import imports
 from dynamo.engine import Context
 from dynamo.errors import DynamoError, resource_in_use, validation
+from dynamo.idempotency import recall_token, remember_token
 from dynamo.operations import Operation
 from dynamo.operations import create_table as create
 from dynamo.params import TableName
@@ -98,8 +99,8 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
         existing = view.table(ctx.region, name)
         if existing is not None and "import" not in existing.meta:
             raise resource_in_use(f"Table already exists: {name}")
-        earlier = view.record(imports.TOKENS, f"{ctx.region}\0{token}")
-        if earlier is not None and now - earlier["at"] < imports.TOKEN_LIFETIME:
+        earlier = recall_token(view, imports.TOKENS, ctx.region, token, now)
+        if earlier is not None:
             if earlier["table"] != name:
                 raise DynamoError(
                     "ImportConflictException",
@@ -107,9 +108,8 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
                 )
             return {"ImportTableDescription": imports.description(imports.find(ctx, view, earlier["arn"]))}
         record = imports.begin(ctx, view, table, req, now)
-        view.put_record(
-            imports.TOKENS, f"{ctx.region}\0{token}", {"arn": record["arn"], "table": name, "at": now}
-        )
+        value = {"arn": record["arn"], "table": name}
+        remember_token(view, imports.TOKENS, ctx.region, token, value, imports.TOKEN_LIFETIME, now)
         return {"ImportTableDescription": imports.description(record)}
 
     return ctx.store.write(start)

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -153,7 +154,12 @@ def test_ion_export_lines_parse_with_simpleion(client: Any, bucket: str, s3_dir:
     assert [a.text for a in item["ss"].ion_annotations] == ["$dynamodb_SS"]
     assert [a.text for a in item["ns"].ion_annotations] == ["$dynamodb_NS"]
     assert [a.text for a in item["bs"].ion_annotations] == ["$dynamodb_BS"]
-    assert str(item["n"]) == "-12.5" and bytes(item["b"]) == b"\x00\xffbinary" and item["t"] is not None
+    assert item["n"].ion_type.name == "DECIMAL" and item["n"] == Decimal("-12.5")
+    # All 38 digits, trailing zeros moved into the exponent (as DynamoDB writes 600 as 6d2).
+    assert item["big"] == Decimal("9.9999999999999999999999999999999999999E+125")
+    assert item["big"].as_tuple().exponent == 88
+    assert item["b"].ion_type.name == "BLOB" and bytes(item["b"]) == b"\x00\xffbinary"
+    assert (item["t"].ion_type.name, bool(item["t"]), bool(item["f"])) == ("BOOL", True, False)
     assert item["null"] is None or item["null"].ion_type.name == "NULL"
     client.delete_table(TableName=name)
 
@@ -216,6 +222,12 @@ def test_export_request_errors(client: Any, bucket: str) -> None:
     )
     with raises("InvalidExportTimeException", "Export Time is invalid"):
         client.export_table_to_point_in_time(TableArn=table_arn, S3Bucket=bucket, ExportTime=4_000_000_000)
+    with raises(
+        "ValidationException",
+        "1 validation error detected: Value '' at 's3Prefix' failed to satisfy constraint: "
+        "Member must have length greater than or equal to 1",
+    ):
+        client.export_table_to_point_in_time(TableArn=table_arn, S3Bucket=bucket, S3Prefix="")
     with raises(
         "ValidationException", "Invalid Request: KMS Key Id is not supported for this encryption type"
     ):

@@ -3,10 +3,15 @@ resumed imports, a real S3 endpoint (moto's server), the CLI, and the line codec
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import gzip
+import hashlib
 import json
 import os
+import time
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import boto3
@@ -317,6 +322,10 @@ def test_cli_export_then_import(tmp_path: Any, capsys: pytest.CaptureFixture[str
     (export_dir,) = (out / "AWSDynamoDB").iterdir()
     imported = run("import", str(export_dir), "--table", "copied", "--format", "ion", "--key", "pk:S")
     assert imported["ImportTableDescription"]["ImportedItemCount"] == 30
+    # The --to folder itself names its newest export (gzip data files under AWSDynamoDB/<id>/data/).
+    whole = run("import", str(out), "--table", "copied-again", "--format", "ion", "--key", "pk:S")
+    assert whole["ImportTableDescription"]["InputCompressionType"] == "GZIP"
+    assert whole["ImportTableDescription"]["ImportedItemCount"] == 30
     csv_file = tmp_path / "people.csv"
     csv_file.write_text("id,age\n1,30\n2,41\n")
     run("import", str(csv_file), "--table", "people", "--format", "csv", "--key", "id:N")
@@ -372,3 +381,230 @@ def test_lines_read_back_as_the_same_item(raw: dict[str, Any]) -> None:
     assert item_formats.json_item(json_raw) == item
     (ion_raw,) = item_formats.ion_items(item_formats.ion_line(item))
     assert item_formats.ion_item(ion_raw) == item
+
+
+# -- review findings: exact bytes, hostile input, jobs that must end -----------------------------
+
+
+def test_data_files_are_dynamodb_gzip_bytes(tmp_path: Any) -> None:
+    # Data files are byte-identical to DynamoDB's: an empty one and a real two-item one hash as AWS's did.
+    from dynamo import export_files
+
+    empty = export_files.write_data(str(tmp_path), iter([]))
+    (only,) = empty.files
+    assert read(str(tmp_path), only.path) == bytes.fromhex("1f8b0800000000000000" + "0300" + "00" * 8)
+    assert base64.b64encode(only.md5).decode() == "OXDoJgXH0Qm7NI/JTp7swA=="
+    assert only.manifest_line().startswith(
+        b'{"itemCount":0,"md5Checksum":"OXDoJgXH0Qm7NI/JTp7swA==","etag":"67c8121a4701556ecf2fa9dda42c0269-1"'
+    )
+    lines = [
+        b'{"Item":{"pk":{"S":"pk001-1605121017583"},"sk":{"S":"sk001"}}}\n',
+        b'{"Item":{"pk":{"S":"pk002-1605121017583"},"sk":{"S":"sk002"}}}\n',
+    ]
+    (real,) = export_files.write_data(str(tmp_path), iter(lines)).files
+    assert base64.b64encode(real.md5).decode() == "J/tzfeC42jGYz0+Lo26WKg=="  # the real export's manifest
+    assert hashlib.md5(real.md5).hexdigest() + "-1" == "4b8c246df7babb873e2fc91a4c45807e-1"
+    assert gzip.decompress(read(str(tmp_path), real.path)) == b"".join(lines)
+
+
+def test_ion_numbers_keep_all_digits_without_trailing_zeros() -> None:
+    # Ion lines write 600 as 6d2 and keep 38 significant digits (a plain normalize would round to 28).
+    line = item_formats.ion_line(
+        {"a": {"N": "600"}, "b": {"N": "103"}, "c": {"N": "12345678901234567890123456789012345678"}}
+    )
+    item = simpleion.loads(line)["Item"]
+    assert item["a"].as_tuple() == Decimal("6E+2").as_tuple()
+    assert item["b"].as_tuple() == Decimal("103").as_tuple()
+    assert str(item["c"]).replace("d0", "").replace(".", "") == "12345678901234567890123456789012345678"
+
+
+def import_params(name: str) -> dict[str, Any]:
+    return {
+        "TableName": name,
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+
+
+def import_and_wait(db: Any, bucket: str, prefix: str, fmt: str, name: str, **extra: Any) -> dict[str, Any]:
+    arn = db.import_table(
+        S3BucketSource={"S3Bucket": bucket, "S3KeyPrefix": prefix},
+        InputFormat=fmt,
+        TableCreationParameters=import_params(name),
+        **extra,
+    )["ImportTableDescription"]["ImportArn"]
+    deadline = time.monotonic() + 30
+    while True:
+        found: dict[str, Any] = db.describe_import(ImportArn=arn)["ImportTableDescription"]
+        if found["ImportStatus"] != "IN_PROGRESS" or time.monotonic() > deadline:
+            return found
+        time.sleep(0.02)
+
+
+def test_hostile_ion_is_counted_not_crashed(db: Any) -> None:
+    # Ion sets with members of the wrong type, or unnamed fields, are item errors; the import still ends.
+    bucket = local_bucket(db)
+    with open(os.path.join(bucket, "bad.ion"), "w") as f:
+        f.write('$ion_1_0 {Item:{pk:"ok"}}\n')
+        f.write('{Item:{pk:"a", bs:$dynamodb_BS::["abc"]}}\n')
+        f.write('{Item:{pk:"b", bs:$dynamodb_BS::[3]}}\n')
+        f.write('{Item:{pk:"c", ss:$dynamodb_SS::[null]}}\n')
+        f.write('{Item:{pk:"d", m:{$0:1}}}\n')
+        f.write('{Item:{pk:"e", t:2020-01-01T}}\n')
+        f.write('{Item:{pk:"sym", ss:$dynamodb_SS::[abc, "x"]}}\n')
+    done = import_and_wait(db, "bucket", "bad.ion", "ION", "hostile")
+    assert (done["ProcessedItemCount"], done["ImportedItemCount"], done["ErrorCount"]) == (7, 2, 5)
+    assert db.get_item(TableName="hostile", Key={"pk": {"S": "sym"}})["Item"]["ss"] == {"SS": ["abc", "x"]}
+
+
+def test_ion_import_reads_values_across_lines(db: Any) -> None:
+    # An Ion file is a stream of values: one list of items over many lines imports like one per line.
+    bucket = local_bucket(db)
+    with open(os.path.join(bucket, "list.ion"), "w") as f:
+        f.write(
+            '$ion_1_0\n[\n  {Item:{pk:"a", n:1.}},\n  {Item:{pk:"b", s:"two\\\nlines"}}\n]\n{Item:{pk:"c"}}\n'
+        )
+    done = import_and_wait(db, "bucket", "list.ion", "ION", "multi-line")
+    assert (done["ImportStatus"], done["ImportedItemCount"]) == ("COMPLETED", 3)
+    assert db.get_item(TableName="multi-line", Key={"pk": {"S": "b"}})["Item"]["s"] == {"S": "twolines"}
+
+
+def test_csv_quotes_bom_and_long_fields(db: Any) -> None:
+    # A byte order mark is ignored, a 300 KB cell is read, and a quote inside an unquoted field ends the file.
+    bucket = local_bucket(db)
+    with open(os.path.join(bucket, "a.csv"), "wb") as f:
+        f.write(b"\xef\xbb\xbfpk,v\nbig," + b"x" * 300_000 + b"\nok,1\n")
+    with open(os.path.join(bucket, "b.csv"), "wb") as f:
+        f.write(b'pk,v\n"123",Women\'s Full "Length" Dress\nnever,read\n')
+    done = import_and_wait(db, "bucket", "", "CSV", "csv-edges")
+    assert (done["ProcessedItemCount"], done["ImportedItemCount"], done["ErrorCount"]) == (3, 2, 1)
+    assert len(db.get_item(TableName="csv-edges", Key={"pk": {"S": "big"}})["Item"]["v"]["S"]) == 300_000
+
+
+def test_json_without_newlines_is_one_bad_line(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A file with no newline is cut at the longest line allowed instead of filling memory.
+    from dynamo import import_files
+
+    monkeypatch.setattr(import_files, "MAX_LINE", 10_000)
+    bucket = local_bucket(db)
+    with open(os.path.join(bucket, "flat.json"), "w") as f:
+        f.write("[" + ",".join('{"Item":{"pk":{"S":"x"}}}' for _ in range(5000)) + "]")
+    done = import_and_wait(db, "bucket", "flat.json", "DYNAMODB_JSON", "flat")
+    assert (done["ProcessedItemCount"], done["ErrorCount"]) == (1, 1)
+
+
+def test_export_at_the_earliest_restorable_time(db: Any, clock: ManualClock) -> None:
+    # ExportTime may be the EarliestRestorableDateTime DescribeContinuousBackups shows (whole seconds).
+    clock.now += 0.4
+    _, arn = pitr_table(db)
+    clock.now += 60
+    backups = db.describe_continuous_backups(TableName=arn.rpartition("/")[2])["ContinuousBackupsDescription"]
+    earliest = backups["PointInTimeRecoveryDescription"]["EarliestRestorableDateTime"]
+    local_bucket(db)
+    started = db.export_table_to_point_in_time(TableArn=arn, S3Bucket="bucket", ExportTime=earliest)
+    assert started["ExportDescription"]["ExportStatus"] == "IN_PROGRESS"
+    db.engine.jobs.wait()
+
+
+def test_prefix_a_folder_cannot_hold_fails_the_export(db: Any) -> None:
+    # S3 keys a local folder cannot hold as the same path (a//b, ../x) fail the export instead of retrying.
+    _, arn = pitr_table(db)
+    local_bucket(db)
+    for prefix in ("a//b", "../escape"):
+        started = db.export_table_to_point_in_time(TableArn=arn, S3Bucket="bucket", S3Prefix=prefix)
+        db.engine.jobs.wait()
+        done = db.describe_export(ExportArn=started["ExportDescription"]["ExportArn"])["ExportDescription"]
+        assert (done["ExportStatus"], done["FailureCode"]) == ("FAILED", "UnknownError"), done
+        assert "cannot be stored as a file" in done["FailureMessage"]
+
+
+def queued_import(db: Any, name: str) -> str:
+    """An import of one item, recorded but not run (the engine's own runner stopped)."""
+    bucket = local_bucket(db)
+    with open(os.path.join(bucket, "x.json"), "w") as f:
+        f.write('{"Item":{"pk":{"S":"x"}}}\n')
+    db.engine.jobs.stop()
+    arn: str = db.import_table(
+        S3BucketSource={"S3Bucket": "bucket"},
+        InputFormat="DYNAMODB_JSON",
+        TableCreationParameters=import_params(name),
+    )["ImportTableDescription"]["ImportArn"]
+    return arn
+
+
+def test_a_job_leased_by_a_dead_process_is_taken_when_the_lease_ends(db: Any) -> None:
+    # After a crash, the restarted process picks the job up as soon as the dead holder's lease runs out.
+    from dynamo import jobs as jobs_module
+
+    arn = queued_import(db, "orphan")
+
+    def held_by_the_dead(view: Any) -> None:
+        spec = view.record(imports.JOB, arn)
+        view.put_record(
+            imports.JOB, arn, {**spec, "owner": "dead", "heartbeat": time.time() - jobs_module.LEASE + 1}
+        )
+
+    db.engine.store.write(held_by_the_dead)
+    runner = Jobs(db.engine, [imports.ImportJob()])
+    runner.resume()
+    try:
+        deadline = time.monotonic() + 10
+        while db.describe_import(ImportArn=arn)["ImportTableDescription"]["ImportStatus"] == "IN_PROGRESS":
+            assert time.monotonic() < deadline, "the job was never taken over"
+            time.sleep(0.05)
+    finally:
+        runner.stop()
+    assert wait_active(db, "orphan")["ItemCount"] == 1
+
+
+def test_a_job_that_keeps_failing_is_abandoned(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A job failing for an unforeseen reason is retried a few times, then FAILED (its table removed).
+    from dynamo import jobs as jobs_module
+    from dynamo import object_store
+
+    class Broken:
+        def keys(self, bucket: str, prefix: str) -> Iterator[tuple[str, int]]:
+            raise RuntimeError("the store is broken")
+
+    monkeypatch.setattr(jobs_module, "RETRY", 0.01)
+    monkeypatch.setattr(object_store, "at", lambda location: Broken())
+    done = import_and_wait(db, "bucket", "", "CSV", "doomed")
+    assert (done["ImportStatus"], done["FailureCode"]) == ("FAILED", "UnknownError")
+    assert "failed 5 times" in done["FailureMessage"] and "the store is broken" in done["FailureMessage"]
+    with raises("ResourceNotFoundException"):
+        db.describe_table(TableName="doomed")
+
+
+def test_jobs_use_the_store_of_the_request(db: Any, tmp_path: Any) -> None:
+    # A job reads the S3 location its request was made against, whichever process runs it.
+    arn = queued_import(db, "where")
+    # As another process, configured with another S3 folder, would be:
+    db.engine.settings = dataclasses.replace(db.engine.settings, s3_dir=str(tmp_path))
+    runner = Jobs(db.engine, [imports.ImportJob()])
+    assert runner.run_one() is True
+    assert db.describe_import(ImportArn=arn)["ImportTableDescription"]["ImportStatus"] == "COMPLETED"
+
+
+def test_resume_skips_objects_added_before_its_position(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A resumed import goes on from the object it was reading: objects listed before it are not read twice or half.
+    monkeypatch.setattr(imports, "BATCH", 3)
+    bucket = local_bucket(db)
+    for part in ("b", "c"):
+        with open(os.path.join(bucket, f"{part}.json"), "w") as f:
+            f.writelines(json.dumps({"Item": {"pk": {"S": f"{part}{i}"}}}) + "\n" for i in range(5))
+    db.engine.jobs.stop()
+    arn = db.import_table(
+        S3BucketSource={"S3Bucket": "bucket"},
+        InputFormat="DYNAMODB_JSON",
+        TableCreationParameters=import_params("moving"),
+    )["ImportTableDescription"]["ImportArn"]
+    runner = StopsAfter(db.engine, [imports.ImportJob()])
+    runner.batches = 3  # stopped inside c.json
+    runner.run_one()
+    with open(os.path.join(bucket, "a.json"), "w") as f:
+        f.write('{"Item":{"pk":{"S":"late"}}}\n')
+    runner.batches = 100
+    runner.run_one()
+    done = db.describe_import(ImportArn=arn)["ImportTableDescription"]
+    assert done["ImportedItemCount"] == wait_active(db, "moving")["ItemCount"] == 10
