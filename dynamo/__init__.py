@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from dynamo.cache import Cache, CacheSettings
 from dynamo.client import Client, StreamsClient
 from dynamo.engine import DEFAULT_REGION, Clock, Engine, Settings
 from storage.env import Durability
 
-__all__ = ["Client", "Engine", "Settings", "StreamsClient", "connect"]
+__all__ = ["Cache", "CacheSettings", "Client", "Engine", "Settings", "StreamsClient", "connect"]
 __version__ = "0.1.0"
 
 
@@ -26,6 +27,7 @@ def connect(
     durability: Durability = "strict",
     clock: Clock | None = None,
     parameter_validation: bool = True,
+    cache: CacheSettings | str | bool | None = None,
     **settings: Any,
 ) -> Client:
     """Open (or create) a database directory and return a boto3-compatible client.
@@ -34,9 +36,17 @@ def connect(
     :class:`Settings` fields (``account_id``, ``table_create_delay``,
     ``maintenance_interval``, ...). ``client.streams()`` is the matching DynamoDB Streams
     client.
+
+    ``cache`` puts a DAX-like read-through cache in front: ``"dax"`` (DAX's semantics),
+    ``"coherent"`` (never stale: every commit invalidates what it changed), True (dax with
+    default settings) or a :class:`CacheSettings` (TTLs, byte bounds, mode).
+    ``client.cache_stats()`` shows what it does.
     """
     engine_kwargs: dict[str, Any] = {"durability": durability, "settings": Settings(**settings)}
     if clock is not None:
         engine_kwargs["clock"] = clock
     engine = Engine(path, **engine_kwargs)
-    return Client(engine, region=region, parameter_validation=parameter_validation, owns_engine=True)
+    front = None if cache is None or cache is False else Cache(engine, CacheSettings.of(cache))
+    return Client(
+        engine, region=region, parameter_validation=parameter_validation, owns_engine=True, cache=front
+    )

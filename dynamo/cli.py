@@ -80,6 +80,41 @@ def _parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="use a real S3-compatible server for exports and imports instead (e.g. http://127.0.0.1:9000)",
     )
+    cache = serve.add_argument_group("cache endpoint (a DAX-like read-through cache on a second port)")
+    cache.add_argument(
+        "--dax-port",
+        type=int,
+        default=None,
+        metavar="PORT",
+        help="serve the cached endpoint on this port (e.g. 8111)",
+    )
+    cache.add_argument(
+        "--cache-mode",
+        choices=["dax", "coherent"],
+        default="dax",
+        help="dax: DAX's semantics, writes through the main port are seen after the TTL (default); "
+        "coherent: every commit invalidates what it changed, never stale",
+    )
+    cache.add_argument(
+        "--cache-item-ttl",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="item cache time to live (default 300; 0: items never time out)",
+    )
+    cache.add_argument(
+        "--cache-query-ttl",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="query cache time to live (default 300; 0: Query/Scan are not cached)",
+    )
+    cache.add_argument(
+        "--cache-item-mb", type=float, default=64.0, metavar="MB", help="item cache size bound"
+    )
+    cache.add_argument(
+        "--cache-query-mb", type=float, default=64.0, metavar="MB", help="query cache size bound"
+    )
     cli_backups.add_commands(commands)
     cli_transfer.add_commands(commands)
     return parser
@@ -92,9 +127,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.command in ("export", "import"):
         raise SystemExit(cli_transfer.run(args))
     if args.command == "serve":
+        from dynamo.cache import CacheSettings
         from dynamo.engine import Settings
         from dynamo.server import serve
 
+        try:
+            cache = CacheSettings(
+                mode=args.cache_mode,
+                item_ttl=args.cache_item_ttl,
+                query_ttl=args.cache_query_ttl,
+                item_bytes=int(args.cache_item_mb * 1024 * 1024),
+                query_bytes=int(args.cache_query_mb * 1024 * 1024),
+            )
+        except ValueError as exc:
+            _parser().error(str(exc))
         serve(
             host=args.host,
             port=args.port,
@@ -102,6 +148,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             in_memory=args.in_memory,
             durability=args.durability,
             log_level=args.log_level,
+            dax_port=args.dax_port,
+            cache=cache,
             settings=Settings(
                 account_id=args.account_id,
                 table_create_delay=args.table_create_delay,

@@ -37,6 +37,7 @@ from botocore.validate import validate_parameters
 from botocore.waiter import NormalizedOperationMethod, Waiter, WaiterModel
 
 from dynamo import dispatch, wire
+from dynamo.cache import Cache
 from dynamo.client_checks import accepts
 from dynamo.engine import DEFAULT_REGION, Engine
 from dynamo.errors import DynamoError
@@ -107,8 +108,10 @@ class _ServiceClient:
         region: str = DEFAULT_REGION,
         parameter_validation: bool = True,
         owns_engine: bool = False,
+        cache: Cache | None = None,
     ) -> None:
         self.engine = engine
+        self._cache = cache
         self._ctx = engine.context(region)
         self._validate = parameter_validation
         self._owns_engine = owns_engine
@@ -120,6 +123,12 @@ class _ServiceClient:
     # -- calling --------------------------------------------------------------------------
 
     def _call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        cache = self._cache
+        if cache is not None:
+            hit = cache.fast(self._ctx.region, operation, params, PYTHON)
+            if hit is not None:
+                hit["ResponseMetadata"] = _metadata(wire.request_id(), 200)
+                return hit
         model, parse_output = _operation(self.SERVICE, operation)
         for member in model.idempotent_members:  # boto3 fills ClientRequestToken in the same way
             if member not in params:
@@ -128,7 +137,10 @@ class _ServiceClient:
             validate_parameters(params, model.input_shape)  # raises ParamValidationError, as boto3
         request_id = wire.request_id()
         try:
-            result = dispatch.handle(self._ctx, operation, params, PYTHON, self._target)
+            if cache is not None:
+                result = cache.handle(self._ctx, operation, params, PYTHON, self._target)
+            else:
+                result = dispatch.handle(self._ctx, operation, params, PYTHON, self._target)
         except DynamoError as exc:
             raise self._error(exc, model, request_id) from None
         if parse_output and result is not None and model.output_shape is not None:
@@ -175,6 +187,8 @@ class _ServiceClient:
     # -- lifetime -------------------------------------------------------------------------
 
     def close(self) -> None:
+        if self._cache is not None:
+            self._cache.close()
         if self._owns_engine:
             self.engine.close()
 
@@ -221,6 +235,14 @@ class Client(_ServiceClient):
     """A boto3-compatible DynamoDB client (``boto3.client("dynamodb")``)."""
 
     SERVICE = "dynamodb"
+
+    def cache_stats(self) -> dict[str, Any]:
+        """The cache's counters, as ``GET /stats`` on a cache endpoint: for the item cache and
+        the query cache, entries, bytes (and the bound), TTL, hits, misses, evictions,
+        expirations and invalidations."""
+        if self._cache is None:
+            raise RuntimeError("this client has no cache: dynamo.connect(..., cache='dax' or 'coherent')")
+        return self._cache.stats()
 
     def streams(self) -> StreamsClient:
         """A DynamoDB Streams client on the same engine and region."""

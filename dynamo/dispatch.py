@@ -12,7 +12,7 @@ from typing import Any
 
 from dynamo.engine import Context
 from dynamo.errors import translate, unknown_operation
-from dynamo.operations import DYNAMODB, SERVICES, Operation
+from dynamo.operations import DYNAMODB, SERVICES, Operation, Run
 from dynamo.shapes import JSON
 
 
@@ -24,11 +24,13 @@ def operation(name: str, service: str = DYNAMODB) -> Operation:
 
 
 def handle(
-    ctx: Context, name: str, request: Any, mode: str = JSON, service: str = DYNAMODB
+    ctx: Context, name: str, request: Any, mode: str = JSON, service: str = DYNAMODB, run: Run | None = None
 ) -> dict[str, Any] | None:
+    """``run`` serves the checked request instead of the operation itself (the cache's
+    read-through handlers), with the same checks before and the same errors after."""
     op = operation(name, service)
     try:
-        return op.run(ctx, op.request.load_request(request, mode))
+        return (run or op.run)(ctx, op.request.load_request(request, mode))
     except Exception as exc:  # neutral errors and bugs alike become DynamoDB errors here
         error = translate(exc)
         if op.envelope and ctx.settings.validation_envelope:

@@ -19,9 +19,10 @@ from typing import Any, Final
 from urllib.parse import parse_qs
 
 from dynamo import dispatch, wire
+from dynamo.cache import Cache
 from dynamo.engine import DEFAULT_REGION, Engine
 from dynamo.errors import DynamoError, internal_error, serialization, unknown_operation
-from dynamo.operations import SERVICES
+from dynamo.operations import DYNAMODB, SERVICES
 from dynamo.shapes import JSON
 
 log = logging.getLogger("dynamo.http")
@@ -111,10 +112,14 @@ def credential_region(headers: dict[str, str], query: dict[str, list[str]]) -> s
 
 
 class App:
-    """The ASGI application serving one engine."""
+    """The ASGI application serving one engine, optionally with a cache in front (a cache
+    endpoint: the DynamoDB protocol as a DAX cluster would serve it, plus ``GET /stats``)."""
 
-    def __init__(self, engine: Engine, *, default_region: str = DEFAULT_REGION) -> None:
+    def __init__(
+        self, engine: Engine, *, default_region: str = DEFAULT_REGION, cache: Cache | None = None
+    ) -> None:
         self.engine = engine
+        self.cache = cache
         self.default_region = default_region
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dynamo-writer")
         self._workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dynamo-worker")
@@ -144,6 +149,9 @@ class App:
         if "origin" in headers:
             extra.append((b"access-control-allow-origin", b"*"))
         method = scope["method"]
+        if method == "GET" and self.cache is not None and scope["path"] == "/stats":
+            await _send(send, 200, wire.dumps(self.cache.stats()), b"application/json", extra)
+            return
         if method == "GET":
             health = f"healthy: dynamodb.{self.default_region}.amazonaws.com ".encode()
             await _send(send, 200, health, b"text/plain", extra)
@@ -207,13 +215,18 @@ class App:
                 raise exc.error from None
             if not body:
                 raise serialization()
+            if self.cache is not None and service == DYNAMODB:
+                hit = self.cache.fast(region, name, request, JSON)
+                if hit is not None:
+                    return 200, hit
             ctx = self.engine.context(region)
+            handle = dispatch.handle if self.cache is None else self.cache.handle
             if operation.writes or operation.blocking:
                 loop = asyncio.get_running_loop()
                 pool = self._writer if operation.writes else self._workers
-                result = await loop.run_in_executor(pool, dispatch.handle, ctx, name, request, JSON, service)
+                result = await loop.run_in_executor(pool, handle, ctx, name, request, JSON, service)
             else:
-                result = dispatch.handle(ctx, name, request, JSON, service)
+                result = handle(ctx, name, request, JSON, service)
             return 200, result
         except DynamoError as exc:
             return exc.status, exc.body()

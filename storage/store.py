@@ -52,6 +52,13 @@ SYSTEM_DBS = (CATALOG_DB, expiring.EXPIRING_DB, changelog.CHANGES_DB)
 Tables = dict[tuple[str, str], TableDef]
 
 
+#: What a commit changed, for those watching (a cache): each item write as (table, item
+#: before, item after; None for none), and each table created, replaced or dropped.
+ItemChanges = list[tuple[TableDef, Item | None, Item | None]]
+TableChanges = dict[tuple[str, str], TableDef | None]
+CommitListener = Callable[[ItemChanges, TableChanges], None]
+
+
 @dataclass(frozen=True, slots=True)
 class Catalog:
     """A published catalog: every handle it needs was opened before it was published, so
@@ -76,6 +83,7 @@ class Store:
         self.path = self.env.path
         self.max_dbs = max_dbs
         self._catalog = Catalog(-1, {})
+        self._listeners: list[CommitListener] = []
         self._reload_lock = threading.Lock()
         self._publish_lock = threading.Lock()
         self.env.write(self._initialise)
@@ -146,6 +154,16 @@ class Store:
         """A consistent snapshot of every table, for the duration of the ``with`` block."""
         return _Reading(self)
 
+    def listen(self, listener: CommitListener) -> Callable[[], None]:
+        """Call ``listener`` after every commit of this process, in commit order (it runs
+        with the write lock held, so it must be quick); returns how to stop."""
+        self._listeners = [*self._listeners, listener]
+
+        def stop() -> None:
+            self._listeners = [fn for fn in self._listeners if fn is not listener]
+
+        return stop
+
     def write(self, fn: Callable[[WriteView], T]) -> T:
         """Run ``fn`` in one write transaction; everything it does commits together."""
 
@@ -165,6 +183,15 @@ class Store:
             view._flush()
             if stale or view._changed:
                 txn.after_commit(lambda: self._publish(view._catalog_after(catalog)))
+            listeners = self._listeners
+            if listeners and (view._item_changes or view._changed):
+                item_changes, table_changes = view._item_changes or [], dict(view._changed)
+
+                def notify() -> None:
+                    for listener in listeners:
+                        listener(item_changes, table_changes)
+
+                txn.after_commit(notify)
             return result
 
         return self.env.write(run)
@@ -392,7 +419,7 @@ class ReadView:
 class WriteView(ReadView):
     """Read and write access inside one write transaction."""
 
-    __slots__ = ("_changed", "_collections", "_generation", "_now", "_size_delta", "_store")
+    __slots__ = ("_changed", "_collections", "_generation", "_item_changes", "_now", "_size_delta", "_store")
 
     _txn: WriteTxn
 
@@ -405,6 +432,8 @@ class WriteView(ReadView):
         # Tables created, replaced or dropped in this transaction, seen by later reads in it.
         self._changed: dict[tuple[str, str], TableDef | None] = {}
         self._now: float | None = None
+        # Item writes, kept only while someone listens to commits (see Store.listen).
+        self._item_changes: ItemChanges | None = [] if store._listeners else None
 
     def commit_time(self, clock: Callable[[], float]) -> float:
         """One time for everything this transaction records (history, change records), read
@@ -496,12 +525,16 @@ class WriteView(ReadView):
         """
         self._txn.put(self._db(table), key, items.pack(item, size))
         self._add_size(table.table_id, size - (old[1] if old is not None else 0))
+        if self._item_changes is not None:
+            self._item_changes.append((table, None if old is None else old[0], item))
         return self._maintain(table, key, old, (item, size), indexable)
 
     def delete(self, table: TableDef, key: bytes, old: StoredItem) -> list[IndexWrite]:
         """Delete an item (and its index entries)."""
         self._txn.delete(self._db(table), key)
         self._add_size(table.table_id, -old[1])
+        if self._item_changes is not None:
+            self._item_changes.append((table, old[0], None))
         return self._maintain(table, key, old, None)
 
     def _maintain(

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import uuid
@@ -15,10 +16,24 @@ from typing import Any
 
 import boto3
 import pytest
+import uvicorn
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+START = 1_800_000_000.0
+
+
+class ManualClock:
+    """A clock that moves only when a test moves it (``clock.now += 60``)."""
+
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> float:
+        return self.now
 
 
 def free_port() -> int:
@@ -62,6 +77,24 @@ def running_server(
                 process.wait()
         if process.stdout is not None:
             process.stdout.close()
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """An ASGI app served by uvicorn on a thread of this process (so a test can share its
+    engine, or its clock); yields the URL."""
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_server(url)
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
 
 
 def boto_client(url: str, region: str = "us-east-1", service: str = "dynamodb") -> Any:

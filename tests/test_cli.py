@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
-from tests.helpers import ROOT, boto_client, running_server
+from tests.helpers import ROOT, boto_client, create_table, free_port, running_server, wait_for_server
 
 
 def test_serve_logs_one_startup_line_and_stops_on_sigterm(tmp_path: Path) -> None:
@@ -35,6 +37,33 @@ def test_in_memory_directory_is_removed(tmp_path: Path) -> None:
     match = re.search(r"data dir (\S+) \(temporary, deleted on exit\)", output)
     assert match, output
     assert not Path(match.group(1)).exists()
+
+
+def test_dax_port_serves_a_cached_endpoint_beside_the_main_one() -> None:
+    # --dax-port: a second endpoint with the cache in front (stats at GET /stats); the main
+    # port stays uncached; SIGTERM stops both.
+    dax_port = free_port()
+    args = ("--in-memory", "--dax-port", str(dax_port), "--cache-item-ttl", "120", "--cache-item-mb", "1")
+    with running_server(*args) as (url, process):
+        cache_url = f"http://127.0.0.1:{dax_port}"
+        wait_for_server(cache_url)
+        main, cached = boto_client(url), boto_client(cache_url)
+        table = create_table(main)
+        item = {"pk": {"S": "a"}, "v": {"S": "1"}}
+        cached.put_item(TableName=table, Item=item)
+        assert cached.get_item(TableName=table, Key={"pk": {"S": "a"}})["Item"] == item
+        main.put_item(TableName=table, Item={**item, "v": {"S": "2"}})
+        assert cached.get_item(TableName=table, Key={"pk": {"S": "a"}})["Item"] == item  # dax: stale
+        assert main.get_item(TableName=table, Key={"pk": {"S": "a"}})["Item"]["v"] == {"S": "2"}
+        with urllib.request.urlopen(cache_url + "/stats") as response:
+            stats = json.loads(response.read())
+        assert stats["Mode"] == "dax"
+        assert stats["ItemCache"]["Hits"] == 2 and stats["ItemCache"]["TtlSeconds"] == 120
+        assert stats["ItemCache"]["MaxSizeBytes"] == 1024 * 1024
+        process.send_signal(signal.SIGTERM)
+        output = process.communicate(timeout=15)[0].decode()
+    assert process.returncode == 0
+    assert f"cache endpoint {cache_url} mode dax" in output
 
 
 def test_python_dash_m_help() -> None:

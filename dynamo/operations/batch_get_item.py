@@ -9,6 +9,7 @@ retry. Every requested table appears in ``Responses``, with ``[]`` if nothing wa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Final
 
 from dynamo import wire
@@ -74,9 +75,14 @@ REQUEST = Request(
 )
 
 
-def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
+Project = Callable[[Item], Item]
+
+
+def check(req: dict[str, Any]) -> dict[str, Project | None]:
+    """The checks that need no table (expressions, duplicate keys, the key count), in
+    DynamoDB's order; returns each table's projection (None: whole items)."""
     request_items: dict[str, dict[str, Any]] = req["RequestItems"]
-    projections = {}
+    projections: dict[str, Project | None] = {}
     for name, block in request_items.items():
         projection = prepare(block, EXPRESSIONS).projection()
         refuse_unsupported(block, "AttributesToGet")
@@ -86,7 +92,12 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
         if len(fingerprints) != len(block["Keys"]):
             raise validation(DUPLICATE_KEYS)
     check_total(sum(len(block["Keys"]) for block in request_items.values()), MAX_KEYS, "BatchGetItem")
+    return projections
 
+
+def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
+    request_items: dict[str, dict[str, Any]] = req["RequestItems"]
+    projections = check(req)
     responses: dict[str, list[Item]] = {name: [] for name in request_items}
     unprocessed: dict[str, dict[str, Any]] = {}
     capacities = Capacities()

@@ -8,18 +8,9 @@ from typing import Any
 import pytest
 
 import dynamo
+from tests.helpers import START, ManualClock
 
-START = 1_800_000_000.0
-
-
-class ManualClock:
-    """A clock that moves only when a test moves it (``clock.now += 60``)."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> float:
-        return self.now
+__all__ = ["START", "ManualClock"]
 
 
 @pytest.fixture

@@ -1,0 +1,444 @@
+"""A DAX-like read-through cache in front of dispatch (reference 16).
+
+The cache is a wrapper around :func:`dynamo.dispatch.handle`, never logic inside the
+operations: reads it can serve go through its handlers, everything else goes to the
+engine unchanged.
+
+* The **item cache** holds GetItem results, one entry per table and key, whole items (a
+  projection is applied on the way out) or a negative entry for a missing item.
+  BatchGetItem uses it key by key and asks the engine only for the keys it lacks.
+* The **query cache** holds Query and Scan responses keyed by the whole checked request
+  (its digest), so only an identical request is a hit.
+
+Two modes say what a commit does to them:
+
+* ``dax`` (DynamoDB Accelerator's semantics): a write made *through this cache* puts the
+  item's new image (or a negative entry) into the item cache after it commits; writes made
+  elsewhere are not seen until the entry expires; the query cache is never touched by
+  writes, so it is stale until its TTL.
+* ``coherent``: every commit in the engine, whoever made it, drops the entries it affects
+  (the written keys, and every cached Query/Scan of the written tables), so cached reads
+  are never stale: a pure speed-up.
+
+In both modes a table created, replaced or dropped loses everything cached for it, and
+``ConsistentRead`` reads, TransactGetItems and requests naming a table by ARN go straight
+to the engine. Hits consume no capacity (ConsumedCapacity reports 0 when asked).
+
+Races: a read that misses notes its table's *generation* before it reads, and caches what
+it read only if no commit touched the table in between (commit listeners bump the
+generation under the same lock), so an old snapshot never overwrites a newer image.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+import msgpack
+
+from dynamo import dispatch
+from dynamo.cache.lru import NEGATIVE, BoundedCache
+from dynamo.capacity import Capacity
+from dynamo.engine import Context, Engine
+from dynamo.errors import DynamoError
+from dynamo.expression_params import prepare
+from dynamo.fingerprint import fingerprint
+from dynamo.operations import DYNAMODB, Run, batch_get_item, get_item, query, scan
+from dynamo.shapes import JSON, decode_base64
+from expressions import projector
+from storage.catalog import TableDef
+from storage.store import ItemChanges, TableChanges
+from storage.values import Item
+
+Mode = Literal["dax", "coherent"]
+MODES: Final = ("dax", "coherent")
+MIB: Final = 1024 * 1024
+
+# Writes whose new images a dax-mode cache takes in (write-through).
+WRITES: Final = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
+# GetItem members the hit path understands; any other member takes the checked path.
+_FAST_MEMBERS: Final = frozenset(
+    {
+        "TableName",
+        "Key",
+        "ProjectionExpression",
+        "ExpressionAttributeNames",
+        "ReturnConsumedCapacity",
+        "ConsistentRead",
+    }
+)
+_CAPACITY_MODES: Final = frozenset({"NONE", "TOTAL", "INDEXES"})
+_PROJECTION_MEMBERS: Final = frozenset({"ProjectionExpression", "ExpressionAttributeNames"})
+_MAX_PROJECTORS: Final = 1024
+
+_pack = msgpack.Packer(use_bin_type=True).pack
+_unpackb = msgpack.unpackb
+
+KeyParts = tuple[tuple[str, str, Any], ...]  # ((attribute, type, value), ...) sorted by attribute
+Group = tuple[str, str]  # (region, table name): what a table's entries are dropped by
+
+
+@dataclass(frozen=True)
+class CacheSettings:
+    """How a cache behaves. TTLs are seconds: ``item_ttl`` 0 keeps items until they are
+    evicted or written, ``query_ttl`` 0 caches no Query/Scan (as DAX's parameters)."""
+
+    mode: Mode = "dax"
+    item_ttl: float = 300.0
+    query_ttl: float = 300.0
+    item_bytes: int = 64 * MIB
+    query_bytes: int = 64 * MIB
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"cache mode must be one of {', '.join(MODES)}, not {self.mode!r}")
+        if self.item_ttl < 0 or self.query_ttl < 0:
+            raise ValueError("cache TTLs are seconds, 0 or more")
+        if self.item_bytes <= 0 or self.query_bytes <= 0:
+            raise ValueError("cache sizes are a positive number of bytes")
+
+    @classmethod
+    def of(cls, spec: CacheSettings | str | bool) -> CacheSettings:
+        """Settings from what ``dynamo.connect(cache=...)`` accepts: settings, a mode name,
+        or True for the defaults."""
+        if isinstance(spec, CacheSettings):
+            return spec
+        if spec is True:
+            return cls()
+        if isinstance(spec, str):
+            return cls(mode=spec)  # type: ignore[arg-type]  # checked in __post_init__
+        raise TypeError("cache= takes CacheSettings, 'dax', 'coherent' or True")
+
+
+def _request_key(key: dict[str, Any]) -> KeyParts | None:
+    """A checked request's Key as cache key parts (None if it cannot be a table key)."""
+    parts = []
+    for attribute, value in key.items():
+        if len(value) != 1:
+            return None
+        ((kind, scalar),) = value.items()
+        if kind not in ("S", "N", "B"):
+            return None
+        parts.append((attribute, kind, scalar))
+    parts.sort(key=_first)
+    return tuple(parts)
+
+
+def _item_key(table: TableDef, item: Item) -> KeyParts:
+    parts = [(a.name, a.type, item[a.name][a.type]) for a in table.key_schema.attributes]
+    parts.sort(key=_first)
+    return tuple(parts)
+
+
+def _first(part: tuple[str, str, Any]) -> str:
+    return part[0]
+
+
+def _key_size(parts: KeyParts) -> int:
+    return sum(len(name) + len(value) for name, _, value in parts)
+
+
+def _names_key(names: Any) -> Hashable:
+    return None if names is None else tuple(sorted(names.items()))
+
+
+def _no_capacity(table: str, mode: str | None) -> dict[str, Any] | None:
+    return Capacity(table, 0.0).render(mode)
+
+
+class Cache:
+    """An item cache and a query cache over one engine (see the module docstring)."""
+
+    def __init__(
+        self, engine: Engine, settings: CacheSettings | None = None, clock: Callable[[], float] | None = None
+    ) -> None:
+        self.settings = settings = settings or CacheSettings()
+        clock = clock or engine.clock
+        self.items = BoundedCache("ItemCache", settings.item_bytes, settings.item_ttl, clock)
+        self.queries = BoundedCache("QueryCache", settings.query_bytes, settings.query_ttl, clock)
+        self._coherent = settings.mode == "coherent"
+        self._lock = threading.Lock()
+        self._local = threading.local()  # .through: this thread is writing through the cache
+        self._generations: dict[Group, int] = {}
+        # (ProjectionExpression, names) -> projector, for requests whose projection was checked.
+        self._projectors: dict[tuple[Any, Hashable], Callable[[Item], Item]] = {}
+        self._handlers: dict[str, Run] = {
+            "GetItem": self._get_item,
+            "BatchGetItem": self._batch_get_item,
+            "Query": self._reader(query.run, "Query"),
+            "Scan": self._reader(scan.run, "Scan"),
+        }
+        self._stop = engine.store.listen(self._committed)
+
+    def close(self) -> None:
+        self._stop()
+
+    def stats(self) -> dict[str, Any]:
+        """Entries, bytes, hits, misses, evictions, expirations and invalidations per cache."""
+        with self._lock:
+            self.items.expire()
+            self.queries.expire()
+            return {
+                "Mode": self.settings.mode,
+                "ItemCache": self.items.stats(),
+                "QueryCache": self.queries.stats(),
+            }
+
+    # -- serving ----------------------------------------------------------------------------
+
+    def fast(self, region: str, name: str, params: Any, mode: str) -> dict[str, Any] | None:
+        """Answer a GetItem that hits without checking the request or parsing anything;
+        None means "take the checked path" (a miss, or anything unusual).
+
+        A request is only answered if every member is one whose value can be matched
+        exactly against entries that checked requests made: the key parts of a cached
+        item, a projection that a checked request already compiled. So an answer here is
+        always the answer the checked path would give.
+        """
+        if name != "GetItem" or type(params) is not dict or not params.keys() <= _FAST_MEMBERS:
+            return None
+        consistent = params.get("ConsistentRead")
+        if consistent is not None and consistent is not False:
+            return None
+        table = params.get("TableName")
+        key = params.get("Key")
+        if type(table) is not str or type(key) is not dict:
+            return None
+        parts = []
+        for attribute, value in key.items():
+            if type(value) is not dict or len(value) != 1:
+                return None
+            ((kind, scalar),) = value.items()
+            if kind == "B" and mode == JSON and type(scalar) is str:
+                try:
+                    scalar = decode_base64(scalar)
+                except DynamoError:
+                    return None
+            elif type(scalar) is not (bytes if kind == "B" else str):
+                return None
+            parts.append((attribute, kind, scalar))
+        if len(parts) == 2 and parts[1][0] < parts[0][0]:
+            parts.reverse()
+        capacity = params.get("ReturnConsumedCapacity")
+        if capacity is not None and capacity not in _CAPACITY_MODES:
+            return None
+        project = None
+        expression = params.get("ProjectionExpression")
+        names = params.get("ExpressionAttributeNames")
+        if expression is not None or names is not None:
+            try:
+                project = self._projectors.get((expression, _names_key(names)))
+            except (AttributeError, TypeError):  # not a map of strings: the checked path says why
+                return None
+            if project is None:
+                return None
+        with self._lock:
+            value = self.items.get((region, table, tuple(parts)), count_miss=False)
+        if value is None:
+            return None
+        return _item_response(value, project, table, capacity)
+
+    def handle(
+        self, ctx: Context, name: str, request: Any, mode: str = JSON, service: str = DYNAMODB
+    ) -> dict[str, Any] | None:
+        """``dispatch.handle`` with the cache in front."""
+        if service == DYNAMODB:
+            handler = self._handlers.get(name)
+            if handler is not None:
+                return dispatch.handle(ctx, name, request, mode, service, run=handler)
+            if name in WRITES and not self._coherent:
+                self._local.through = True
+                try:
+                    return dispatch.handle(ctx, name, request, mode, service)
+                finally:
+                    self._local.through = False
+        return dispatch.handle(ctx, name, request, mode, service)
+
+    def _get_item(self, ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
+        table = req["TableName"]
+        if req.get("ConsistentRead") or "AttributesToGet" in req or ":" in table:
+            return get_item.run(ctx, req)
+        projection = prepare(req, get_item.EXPRESSIONS).projection()  # its errors come first
+        parts = _request_key(req["Key"])
+        if parts is None:
+            return get_item.run(ctx, req)  # not a key of any table: the engine says why
+        project = None
+        if projection is not None:
+            project = projector(projection.paths)
+            if len(self._projectors) >= _MAX_PROJECTORS:
+                self._projectors.clear()
+            names = _names_key(req.get("ExpressionAttributeNames"))
+            self._projectors[(req["ProjectionExpression"], names)] = project
+        group = (ctx.region, table)
+        key = (ctx.region, table, parts)
+        with self._lock:
+            value = self.items.get(key)
+            generation = self._generations.get(group, 0)
+        if value is not None:
+            return _item_response(value, project, table, req.get("ReturnConsumedCapacity"))
+        whole = {m: v for m, v in req.items() if m not in _PROJECTION_MEMBERS}
+        response = get_item.run(ctx, whole)
+        item = response.get("Item")
+        self._fill(
+            self.items, key, NEGATIVE if item is None else _pack(item), group, generation, _key_size(parts)
+        )
+        if item is not None and project is not None:
+            response["Item"] = project(item)
+        return response
+
+    def _batch_get_item(self, ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
+        projections = batch_get_item.check(req)  # DynamoDB's checks, before any answer
+        request_items: dict[str, dict[str, Any]] = req["RequestItems"]
+        hits: dict[str, list[bytes]] = {}
+        wanted: dict[str, dict[str, Any]] = {}  # what the engine is asked for
+        cached: dict[str, tuple[int, list[KeyParts]]] = {}  # table -> (generation, keys asked)
+        with self._lock:
+            for name, block in request_items.items():
+                hits[name] = []
+                if block.get("ConsistentRead") or ":" in name:
+                    wanted[name] = block
+                    continue
+                missing, missing_parts = [], []
+                for key in block["Keys"]:
+                    parts = _request_key(key)
+                    value = None if parts is None else self.items.get((ctx.region, name, parts))
+                    if value is None:
+                        missing.append(key)
+                        if parts is not None:
+                            missing_parts.append(parts)
+                    elif value:  # not a negative entry
+                        hits[name].append(value)
+                if missing:
+                    plain = {m: v for m, v in block.items() if m not in _PROJECTION_MEMBERS}
+                    wanted[name] = {**plain, "Keys": missing}
+                    cached[name] = (self._generations.get((ctx.region, name), 0), missing_parts)
+        found: dict[str, list[Item]] = {}
+        for name, values in hits.items():
+            project = projections[name]
+            items = [_unpackb(value) for value in values]
+            found[name] = items if project is None else [project(item) for item in items]
+        mode = req.get("ReturnConsumedCapacity")
+        if not wanted:
+            out: dict[str, Any] = {"Responses": found, "UnprocessedKeys": {}}
+            if mode is not None and mode != "NONE":
+                out["ConsumedCapacity"] = [_no_capacity(name, mode) for name in request_items]
+            return out
+        result = batch_get_item.run(ctx, {"RequestItems": wanted, "ReturnConsumedCapacity": mode})
+        unprocessed: dict[str, dict[str, Any]] = result["UnprocessedKeys"]
+        for name, (generation, asked) in cached.items():
+            self._fill_batch(
+                ctx.region, name, asked, result["Responses"][name], unprocessed.get(name), generation
+            )
+            project = projections[name]
+            items = result["Responses"][name]
+            found[name].extend(items if project is None else map(project, items))
+            if name in unprocessed:  # handed back with the caller's own projection
+                unprocessed[name] = {**request_items[name], "Keys": unprocessed[name]["Keys"]}
+        for name in wanted.keys() - cached.keys():
+            found[name].extend(result["Responses"][name])
+        out = {"Responses": found, "UnprocessedKeys": unprocessed}
+        if "ConsumedCapacity" in result:
+            served = [_no_capacity(name, mode) for name in request_items if name not in wanted]
+            out["ConsumedCapacity"] = result["ConsumedCapacity"] + served
+        return out
+
+    def _fill_batch(
+        self,
+        region: str,
+        name: str,
+        asked: list[KeyParts],
+        items: list[Item],
+        unprocessed: dict[str, Any] | None,
+        generation: int,
+    ) -> None:
+        """Cache what the engine answered for the keys ``asked`` of one table: the items
+        it found, negative entries for the rest, nothing for the keys it left unprocessed."""
+        if not asked:
+            return
+        attributes = [(attribute, kind) for attribute, kind, _ in asked[0]]
+        images = {tuple((a, k, item[a][k]) for a, k in attributes): item for item in items}
+        skipped = set()
+        if unprocessed is not None:
+            skipped = {_request_key(key) for key in unprocessed["Keys"]}
+        group = (region, name)
+        for parts in asked:
+            if parts in skipped:
+                continue
+            item = images.get(parts)
+            value = NEGATIVE if item is None else _pack(item)
+            self._fill(self.items, (region, name, parts), value, group, generation, _key_size(parts))
+
+    def _reader(self, run: Run, name: str) -> Run:
+        """Query or Scan through the query cache."""
+
+        def read(ctx: Context, req: dict[str, Any]) -> dict[str, Any] | None:
+            table = req["TableName"]
+            if req.get("ConsistentRead") or self.settings.query_ttl == 0 or ":" in table:
+                return run(ctx, req)
+            capacity = req.get("ReturnConsumedCapacity")
+            meaning = fingerprint({m: v for m, v in req.items() if m != "ReturnConsumedCapacity"})
+            group = (ctx.region, table)
+            key = (ctx.region, name, meaning)
+            with self._lock:
+                value = self.queries.get(key)
+                generation = self._generations.get(group, 0)
+            if value is not None:
+                response: dict[str, Any] = _unpackb(value)
+                if capacity is not None and capacity != "NONE":
+                    response["ConsumedCapacity"] = _no_capacity(table, capacity)
+                return response
+            response = run(ctx, req)  # type: ignore[assignment]
+            kept = {m: v for m, v in response.items() if m != "ConsumedCapacity"}
+            self._fill(self.queries, key, _pack(kept), group, generation, len(meaning) + len(table))
+            return response
+
+        return read
+
+    def _fill(
+        self, cache: BoundedCache, key: Hashable, value: bytes, group: Group, generation: int, key_size: int
+    ) -> None:
+        """Cache what a read found, unless a commit touched its table since it began."""
+        with self._lock:
+            if self._generations.get(group, 0) == generation:
+                cache.put(key, value, group, key_size)
+
+    # -- commits ----------------------------------------------------------------------------
+
+    def _committed(self, item_changes: ItemChanges, table_changes: TableChanges) -> None:
+        """After every commit in the engine (in the committing thread, in commit order)."""
+        through = getattr(self._local, "through", False)
+        coherent = self._coherent
+        touched: set[Group] = set()
+        with self._lock:
+            for group in table_changes:
+                self.items.invalidate_group(group)
+                self.queries.invalidate_group(group)
+                touched.add(group)
+            for table, old, new in item_changes:
+                group = (table.region, table.name)
+                touched.add(group)
+                if coherent or through:
+                    parts = _item_key(table, new if new is not None else old)  # type: ignore[arg-type]
+                    key = (table.region, table.name, parts)
+                    if coherent:
+                        self.items.invalidate(key)
+                    else:
+                        self.items.put(key, NEGATIVE if new is None else _pack(new), group, _key_size(parts))
+            for group in touched:
+                self._generations[group] = self._generations.get(group, 0) + 1
+                if coherent:
+                    self.queries.invalidate_group(group)
+
+
+def _item_response(
+    value: bytes, project: Callable[[Item], Item] | None, table: str, capacity: str | None
+) -> dict[str, Any]:
+    response: dict[str, Any] = {}
+    if value:  # not a negative entry
+        item = _unpackb(value)
+        response["Item"] = item if project is None else project(item)
+    if capacity is not None and capacity != "NONE":
+        response["ConsumedCapacity"] = _no_capacity(table, capacity)
+    return response
