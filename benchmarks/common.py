@@ -153,7 +153,10 @@ async def canned_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         {
             "type": "http.response.start",
             "status": 200,
-            "headers": [(b"content-type", b"application/x-amz-json-1.0")],
+            "headers": [
+                (b"content-type", b"application/x-amz-json-1.0"),
+                (b"content-length", str(len(CANNED_BODY)).encode()),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": CANNED_BODY})
@@ -162,6 +165,13 @@ async def canned_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 @contextmanager
 def canned_server() -> Iterator[str]:
     """The canned-response app under uvicorn, configured as ``dynamo serve`` is."""
+    with canned_process() as (url, _):
+        yield url
+
+
+@contextmanager
+def canned_process() -> Iterator[tuple[str, Any]]:
+    """``canned_server``, yielding (url, process) for measuring the server's own CPU."""
     import subprocess
 
     sys.path.insert(0, str(ROOT))
@@ -177,7 +187,7 @@ def canned_server() -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_server(url, process=process)
-        yield url
+        yield url, process
     finally:
         process.terminate()
         process.wait()

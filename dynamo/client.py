@@ -124,11 +124,6 @@ class _ServiceClient:
 
     def _call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         cache = self._cache
-        if cache is not None:
-            hit = cache.fast(self._ctx.region, operation, params, PYTHON)
-            if hit is not None:
-                hit["ResponseMetadata"] = _metadata(wire.request_id(), 200)
-                return hit
         model, parse_output = _operation(self.SERVICE, operation)
         for member in model.idempotent_members:  # boto3 fills ClientRequestToken in the same way
             if member not in params:
@@ -292,6 +287,12 @@ class Client(_ServiceClient):
 
 def _method(cls: type[_ServiceClient], operation: str) -> Any:
     def method(self: _ServiceClient, **kwargs: Any) -> dict[str, Any]:
+        cache = self._cache
+        if cache is not None:  # a hit answers before anything else is looked at
+            hit = cache.fast(self._ctx.region, operation, kwargs, PYTHON)
+            if hit is not None:
+                hit["ResponseMetadata"] = _metadata(wire.request_id(), 200)
+                return hit
         return self._call(operation, kwargs)
 
     method.__name__ = _snake(operation)

@@ -184,7 +184,7 @@ class App:
         except TooLarge:
             await _send(send, 413, b"", None, extra)
             return
-        payload = b"" if document is None else wire.dumps(document)
+        payload = b"" if document is None else document if type(document) is bytes else wire.dumps(document)
         if len(payload) > GZIP_THRESHOLD and "gzip" in headers.get("accept-encoding", ""):
             payload = gzip.compress(payload, compresslevel=5)
             extra.append((b"content-encoding", b"gzip"))
@@ -192,8 +192,9 @@ class App:
 
     async def _serve(
         self, scope: Scope, headers: dict[str, str], body: bytes
-    ) -> tuple[int, dict[str, Any] | None]:
-        """Run one request; return (status, JSON document or None for an empty body)."""
+    ) -> tuple[int, dict[str, Any] | bytes | None]:
+        """Run one request; return (status, JSON document, its encoding (a cache hit's)
+        or None for an empty body)."""
         try:
             if headers.get("content-encoding", "").strip().lower() == "gzip":
                 body = _gunzip(body)
@@ -216,7 +217,7 @@ class App:
             if not body:
                 raise serialization()
             if self.cache is not None and service == DYNAMODB:
-                hit = self.cache.fast(region, name, request, JSON)
+                hit = self.cache.fast_body(region, name, request)
                 if hit is not None:
                     return 200, hit
             ctx = self.engine.context(region)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import base64
+import itertools
 import os
-import random
 from typing import Any
 
 import orjson
@@ -24,13 +24,21 @@ def loads(body: bytes) -> Any:
     return orjson.loads(body)
 
 
-_random = random.Random(os.urandom(32))
+def _new_prefix() -> None:
+    global _prefix
+    _prefix = os.urandom(20).hex().upper()
+
+
+_prefix = ""
+_new_prefix()
+os.register_at_fork(after_in_child=_new_prefix)  # workers forked from one parent differ
+_serial = itertools.count()
 
 
 def request_id() -> str:
     """A 52-character request id in DynamoDB's alphabet (``[0-9A-Z]``; here upper-case hex).
 
-    Ids only need to be unique, not secret: a seeded PRNG is ten times cheaper than
-    ``os.urandom`` on every request.
+    Ids only need to be unique, not secret: 160 random bits per process and a serial
+    number, which costs a fraction of drawing random bits for every request.
     """
-    return f"{_random.getrandbits(208):052X}"
+    return f"{_prefix}{next(_serial) & 0xFFFFFFFFFFFF:012X}"

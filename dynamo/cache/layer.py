@@ -37,8 +37,9 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 import msgpack
+import orjson
 
-from dynamo import dispatch
+from dynamo import dispatch, wire
 from dynamo.cache.lru import NEGATIVE, BoundedCache
 from dynamo.capacity import Capacity
 from dynamo.engine import Context, Engine
@@ -73,10 +74,26 @@ _CAPACITY_MODES: Final = frozenset({"NONE", "TOTAL", "INDEXES"})
 _PROJECTION_MEMBERS: Final = frozenset({"ProjectionExpression", "ExpressionAttributeNames"})
 _MAX_PROJECTORS: Final = 1024
 
-_pack = msgpack.Packer(use_bin_type=True).pack
-_unpackb = msgpack.unpackb
+_unmsgpack = msgpack.unpackb
+_loads = orjson.loads
 
-KeyParts = tuple[tuple[str, str, Any], ...]  # ((attribute, type, value), ...) sorted by attribute
+
+def _pack(document: Any) -> bytes:
+    """A cached value: JSON text when the document has no binary values (decoded faster,
+    and on the HTTP front end already the response), msgpack otherwise. JSON text starts
+    with ``{``, which no msgpack map does."""
+    try:
+        return bytes(memoryview(orjson.dumps(document)))  # orjson leaves 4 KB of slack
+    except TypeError:  # bytes: B, BS
+        return bytes(msgpack.packb(document, use_bin_type=True))
+
+
+def _unpack(value: bytes) -> Any:
+    return _loads(value) if value[0] == 123 else _unmsgpack(value)  # 123: "{"
+
+
+Project = Callable[[Item], Item]
+ItemKey = tuple[Any, ...]  # (region, table, attribute, type, value[, attribute, type, value])
 Group = tuple[str, str]  # (region, table name): what a table's entries are dropped by
 
 
@@ -112,8 +129,8 @@ class CacheSettings:
         raise TypeError("cache= takes CacheSettings, 'dax', 'coherent' or True")
 
 
-def _request_key(key: dict[str, Any]) -> KeyParts | None:
-    """A checked request's Key as cache key parts (None if it cannot be a table key)."""
+def _request_key(region: str, table: str, key: dict[str, Any]) -> ItemKey | None:
+    """A checked request's Key as an item cache key (None if it cannot be a table key)."""
     parts = []
     for attribute, value in key.items():
         if len(value) != 1:
@@ -122,22 +139,44 @@ def _request_key(key: dict[str, Any]) -> KeyParts | None:
         if kind not in ("S", "N", "B"):
             return None
         parts.append((attribute, kind, scalar))
-    parts.sort(key=_first)
-    return tuple(parts)
+    return _flat(region, table, parts)
 
 
-def _item_key(table: TableDef, item: Item) -> KeyParts:
+def _fast_key(region: str, table: str, key: dict[str, Any], mode: str) -> ItemKey:
+    """An unchecked Key as an item cache key, or an exception if it is malformed."""
+    if len(key) == 1:  # the common case, without the sorting
+        ((attribute, value),) = key.items()
+        ((kind, scalar),) = value.items()
+        if kind == "B" and mode == JSON:
+            scalar = decode_base64(scalar)
+        return (region, table, attribute, kind, scalar)
+    parts = []
+    for attribute, value in key.items():
+        ((kind, scalar),) = value.items()
+        if kind == "B" and mode == JSON:
+            scalar = decode_base64(scalar)
+        parts.append((attribute, kind, scalar))
+    return _flat(region, table, parts)
+
+
+def _item_key(table: TableDef, item: Item) -> ItemKey:
     parts = [(a.name, a.type, item[a.name][a.type]) for a in table.key_schema.attributes]
+    return _flat(table.region, table.name, parts)
+
+
+def _flat(region: str, table: str, parts: list[tuple[str, str, Any]]) -> ItemKey:
+    """(region, table, attribute, type, value, ...), attributes in name order: one tuple,
+    the cheapest key to build on the hit path and to keep per entry."""
     parts.sort(key=_first)
-    return tuple(parts)
+    return (region, table, *(field for part in parts for field in part))
 
 
 def _first(part: tuple[str, str, Any]) -> str:
     return part[0]
 
 
-def _key_size(parts: KeyParts) -> int:
-    return sum(len(name) + len(value) for name, _, value in parts)
+def _key_size(key: ItemKey) -> int:
+    return sum(len(field) for field in key[1:])
 
 
 def _names_key(names: Any) -> Hashable:
@@ -190,55 +229,73 @@ class Cache:
 
     def fast(self, region: str, name: str, params: Any, mode: str) -> dict[str, Any] | None:
         """Answer a GetItem that hits without checking the request or parsing anything;
-        None means "take the checked path" (a miss, or anything unusual).
+        None means "take the checked path" (a miss, or anything unusual)."""
+        found = self._lookup(region, name, params, mode)
+        if found is None:
+            return None
+        if len(params) == 2:  # TableName and Key: the whole item
+            return {"Item": _loads(found) if found[0] == 123 else _unmsgpack(found)} if found else {}
+        project, capacity = self._options(params)  # type: ignore[misc]  # _lookup checked them
+        return _item_response(found, project, params["TableName"], capacity)
+
+    def fast_body(self, region: str, name: str, params: Any) -> bytes | None:
+        """``fast`` for the HTTP front end: the response body itself. An item without
+        binary values is cached as its JSON text, which becomes the body as it is."""
+        found = self._lookup(region, name, params, JSON)
+        if found is None:
+            return None
+        project, capacity = (None, None) if len(params) == 2 else self._options(params)  # type: ignore[misc]
+        table = params["TableName"]
+        if project is not None or found[:1] != b"{":
+            return wire.dumps(_item_response(found, project, table, capacity))
+        if capacity is None or capacity == "NONE":
+            return b'{"Item":' + found + b"}"
+        consumed = wire.dumps(_no_capacity(table, capacity))
+        return b'{"Item":' + found + b',"ConsumedCapacity":' + consumed + b"}"
+
+    def _lookup(self, region: str, name: str, params: Any, mode: str) -> bytes | None:
+        """The cached value a GetItem asks for; None for a miss.
 
         A request is only answered if every member is one whose value can be matched
         exactly against entries that checked requests made: the key parts of a cached
         item, a projection that a checked request already compiled. So an answer here is
         always the answer the checked path would give.
         """
-        if name != "GetItem" or type(params) is not dict or not params.keys() <= _FAST_MEMBERS:
-            return None
-        consistent = params.get("ConsistentRead")
-        if consistent is not None and consistent is not False:
+        if name != "GetItem" or type(params) is not dict:
             return None
         table = params.get("TableName")
         key = params.get("Key")
         if type(table) is not str or type(key) is not dict:
             return None
-        parts = []
-        for attribute, value in key.items():
-            if type(value) is not dict or len(value) != 1:
-                return None
-            ((kind, scalar),) = value.items()
-            if kind == "B" and mode == JSON and type(scalar) is str:
-                try:
-                    scalar = decode_base64(scalar)
-                except DynamoError:
-                    return None
-            elif type(scalar) is not (bytes if kind == "B" else str):
-                return None
-            parts.append((attribute, kind, scalar))
-        if len(parts) == 2 and parts[1][0] < parts[0][0]:
-            parts.reverse()
+        if len(params) > 2 and self._options(params) is None:
+            return None
+        # Only exact equals of the strings and bytes that checked requests cached can
+        # match, so a malformed key simply misses (or fails to unpack or hash).
+        try:
+            return self.items.hit(_fast_key(region, table, key, mode))
+        except (AttributeError, TypeError, ValueError, DynamoError):
+            return None
+
+    def _options(self, params: dict[str, Any]) -> tuple[Project | None, str | None] | None:
+        """A GetItem's members beyond TableName and Key, if the hit path can answer them:
+        (projection, ReturnConsumedCapacity); None if only the checked path can."""
+        if not params.keys() <= _FAST_MEMBERS:
+            return None
+        consistent = params.get("ConsistentRead")
+        if consistent is not None and consistent is not False:
+            return None
         capacity = params.get("ReturnConsumedCapacity")
         if capacity is not None and capacity not in _CAPACITY_MODES:
             return None
-        project = None
         expression = params.get("ProjectionExpression")
         names = params.get("ExpressionAttributeNames")
-        if expression is not None or names is not None:
-            try:
-                project = self._projectors.get((expression, _names_key(names)))
-            except (AttributeError, TypeError):  # not a map of strings: the checked path says why
-                return None
-            if project is None:
-                return None
-        with self._lock:
-            value = self.items.get((region, table, tuple(parts)), count_miss=False)
-        if value is None:
+        if expression is None and names is None:
+            return None, capacity
+        try:
+            project = self._projectors.get((expression, _names_key(names)))
+        except (AttributeError, TypeError):  # not a map of strings: the checked path says why
             return None
-        return _item_response(value, project, table, capacity)
+        return None if project is None else (project, capacity)
 
     def handle(
         self, ctx: Context, name: str, request: Any, mode: str = JSON, service: str = DYNAMODB
@@ -261,8 +318,8 @@ class Cache:
         if req.get("ConsistentRead") or "AttributesToGet" in req or ":" in table:
             return get_item.run(ctx, req)
         projection = prepare(req, get_item.EXPRESSIONS).projection()  # its errors come first
-        parts = _request_key(req["Key"])
-        if parts is None:
+        key = _request_key(ctx.region, table, req["Key"])
+        if key is None:
             return get_item.run(ctx, req)  # not a key of any table: the engine says why
         project = None
         if projection is not None:
@@ -272,7 +329,6 @@ class Cache:
             names = _names_key(req.get("ExpressionAttributeNames"))
             self._projectors[(req["ProjectionExpression"], names)] = project
         group = (ctx.region, table)
-        key = (ctx.region, table, parts)
         with self._lock:
             value = self.items.get(key)
             generation = self._generations.get(group, 0)
@@ -282,7 +338,7 @@ class Cache:
         response = get_item.run(ctx, whole)
         item = response.get("Item")
         self._fill(
-            self.items, key, NEGATIVE if item is None else _pack(item), group, generation, _key_size(parts)
+            self.items, key, NEGATIVE if item is None else _pack(item), group, generation, _key_size(key)
         )
         if item is not None and project is not None:
             response["Item"] = project(item)
@@ -293,31 +349,31 @@ class Cache:
         request_items: dict[str, dict[str, Any]] = req["RequestItems"]
         hits: dict[str, list[bytes]] = {}
         wanted: dict[str, dict[str, Any]] = {}  # what the engine is asked for
-        cached: dict[str, tuple[int, list[KeyParts]]] = {}  # table -> (generation, keys asked)
+        cached: dict[str, tuple[int, list[ItemKey]]] = {}  # table -> (generation, keys asked)
         with self._lock:
             for name, block in request_items.items():
                 hits[name] = []
                 if block.get("ConsistentRead") or ":" in name:
                     wanted[name] = block
                     continue
-                missing, missing_parts = [], []
+                missing, missing_keys = [], []
                 for key in block["Keys"]:
-                    parts = _request_key(key)
-                    value = None if parts is None else self.items.get((ctx.region, name, parts))
+                    item_key = _request_key(ctx.region, name, key)
+                    value = None if item_key is None else self.items.get(item_key)
                     if value is None:
                         missing.append(key)
-                        if parts is not None:
-                            missing_parts.append(parts)
+                        if item_key is not None:
+                            missing_keys.append(item_key)
                     elif value:  # not a negative entry
                         hits[name].append(value)
                 if missing:
                     plain = {m: v for m, v in block.items() if m not in _PROJECTION_MEMBERS}
                     wanted[name] = {**plain, "Keys": missing}
-                    cached[name] = (self._generations.get((ctx.region, name), 0), missing_parts)
+                    cached[name] = (self._generations.get((ctx.region, name), 0), missing_keys)
         found: dict[str, list[Item]] = {}
         for name, values in hits.items():
             project = projections[name]
-            items = [_unpackb(value) for value in values]
+            items = [_unpack(value) for value in values]
             found[name] = items if project is None else [project(item) for item in items]
         mode = req.get("ReturnConsumedCapacity")
         if not wanted:
@@ -348,7 +404,7 @@ class Cache:
         self,
         region: str,
         name: str,
-        asked: list[KeyParts],
+        asked: list[ItemKey],
         items: list[Item],
         unprocessed: dict[str, Any] | None,
         generation: int,
@@ -357,18 +413,18 @@ class Cache:
         it found, negative entries for the rest, nothing for the keys it left unprocessed."""
         if not asked:
             return
-        attributes = [(attribute, kind) for attribute, kind, _ in asked[0]]
-        images = {tuple((a, k, item[a][k]) for a, k in attributes): item for item in items}
+        attributes = list(zip(asked[0][2::3], asked[0][3::3], strict=True))  # (name, type) of the key
+        images = {_flat(region, name, [(a, k, item[a][k]) for a, k in attributes]): item for item in items}
         skipped = set()
         if unprocessed is not None:
-            skipped = {_request_key(key) for key in unprocessed["Keys"]}
+            skipped = {_request_key(region, name, key) for key in unprocessed["Keys"]}
         group = (region, name)
-        for parts in asked:
-            if parts in skipped:
+        for key in asked:
+            if key in skipped:
                 continue
-            item = images.get(parts)
+            item = images.get(key)
             value = NEGATIVE if item is None else _pack(item)
-            self._fill(self.items, (region, name, parts), value, group, generation, _key_size(parts))
+            self._fill(self.items, key, value, group, generation, _key_size(key))
 
     def _reader(self, run: Run, name: str) -> Run:
         """Query or Scan through the query cache."""
@@ -385,7 +441,7 @@ class Cache:
                 value = self.queries.get(key)
                 generation = self._generations.get(group, 0)
             if value is not None:
-                response: dict[str, Any] = _unpackb(value)
+                response: dict[str, Any] = _unpack(value)
                 if capacity is not None and capacity != "NONE":
                     response["ConsumedCapacity"] = _no_capacity(table, capacity)
                 return response
@@ -420,12 +476,11 @@ class Cache:
                 group = (table.region, table.name)
                 touched.add(group)
                 if coherent or through:
-                    parts = _item_key(table, new if new is not None else old)  # type: ignore[arg-type]
-                    key = (table.region, table.name, parts)
+                    key = _item_key(table, new if new is not None else old)  # type: ignore[arg-type]
                     if coherent:
                         self.items.invalidate(key)
                     else:
-                        self.items.put(key, NEGATIVE if new is None else _pack(new), group, _key_size(parts))
+                        self.items.put(key, NEGATIVE if new is None else _pack(new), group, _key_size(key))
             for group in touched:
                 self._generations[group] = self._generations.get(group, 0) + 1
                 if coherent:
@@ -437,7 +492,7 @@ def _item_response(
 ) -> dict[str, Any]:
     response: dict[str, Any] = {}
     if value:  # not a negative entry
-        item = _unpackb(value)
+        item = _unpack(value)
         response["Item"] = item if project is None else project(item)
     if capacity is not None and capacity != "NONE":
         response["ConsumedCapacity"] = _no_capacity(table, capacity)

@@ -25,8 +25,18 @@ from sortedcontainers import SortedDict
 
 #: Bytes an entry costs beyond its value: its key, the entry object and the dictionary
 #: slots that find it (measured with tracemalloc for 1-2 attribute keys, rounded up).
-ENTRY_OVERHEAD: Final = 320
+ENTRY_OVERHEAD: Final = 600
 NEGATIVE: Final = b""  # the value of a negative entry (the item does not exist)
+
+
+class _Members(set[Hashable]):
+    """The keys of one group's entries (and the group's name, to drop it once empty)."""
+
+    __slots__ = ("group",)
+
+    def __init__(self, group: Hashable) -> None:
+        super().__init__()
+        self.group = group
 
 
 @dataclass(slots=True)
@@ -34,7 +44,7 @@ class _Entry:
     value: bytes
     size: int
     expiry: tuple[float, int] | None  # its place in the expiry order (None: never expires)
-    group: Hashable
+    members: _Members  # its group's (shared, so an entry costs no group object of its own)
 
 
 class BoundedCache:
@@ -46,23 +56,37 @@ class BoundedCache:
         self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
         self._expiry: SortedDict = SortedDict()  # (expires at, sequence) -> key
         self._sequence = itertools.count()
-        self._groups: dict[Hashable, set[Hashable]] = {}
+        self._groups: dict[Hashable, _Members] = {}
         self.bytes = 0
         self.hits = self.misses = self.evictions = self.expirations = self.invalidations = 0
 
-    def get(self, key: Hashable, *, count_miss: bool = True) -> bytes | None:
-        """The value (``NEGATIVE`` for a cached absence), or None on a miss (not counted
-        with ``count_miss`` False: a fast path that falls back to one that counts it)."""
+    def get(self, key: Hashable) -> bytes | None:
+        """The value (``NEGATIVE`` for a cached absence), or None on a miss."""
         entry = self._entries.get(key)
         if entry is None:
-            self.misses += count_miss
+            self.misses += 1
             return None
         if entry.expiry is not None and entry.expiry[0] <= self._clock():
             self._remove(key, entry)
             self.expirations += 1
-            self.misses += count_miss
+            self.misses += 1
             return None
         self._entries.move_to_end(key)
+        self.hits += 1
+        return entry.value
+
+    def hit(self, key: Hashable) -> bytes | None:
+        """``get`` for a hit path that holds no lock: the value if the entry is there and
+        fresh, else None (and nothing counted: the caller falls back to ``get``). Each
+        step is one atomic dictionary operation, so a concurrent eviction only makes this
+        miss; the hit counter may lose an increment under contention (statistics only)."""
+        entry = self._entries.get(key)
+        if entry is None or (entry.expiry is not None and entry.expiry[0] <= self._clock()):
+            return None
+        try:
+            self._entries.move_to_end(key)
+        except KeyError:  # evicted meanwhile
+            return None
         self.hits += 1
         return entry.value
 
@@ -79,8 +103,11 @@ class BoundedCache:
         if self.ttl > 0:
             expiry = (now + self.ttl, next(self._sequence))
             self._expiry[expiry] = key
-        self._entries[key] = _Entry(value, size, expiry, group)
-        self._groups.setdefault(group, set()).add(key)
+        members = self._groups.get(group)
+        if members is None:
+            members = self._groups[group] = _Members(group)
+        members.add(key)
+        self._entries[key] = _Entry(value, size, expiry, members)
         self.bytes += size
         while self.bytes > self.max_bytes:
             oldest, entry = self._entries.popitem(last=False)
@@ -134,11 +161,10 @@ class BoundedCache:
         self.bytes -= entry.size
         if entry.expiry is not None:
             self._expiry.pop(entry.expiry, None)
-        members = self._groups.get(entry.group)
-        if members is not None:
-            members.discard(key)
-            if not members:
-                del self._groups[entry.group]
+        members = entry.members
+        members.discard(key)
+        if not members:
+            self._groups.pop(members.group, None)
 
     def _drop_expired(self, now: float) -> None:
         expiry = self._expiry
