@@ -47,6 +47,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) -m benchmarks.streams
 	$(PY) -m benchmarks.backups
 	$(PY) -m benchmarks.exports
+	$(PY) -m benchmarks.cache
 
 bench-quick: $(VENV)/.installed-dev
 	$(PY) -m benchmarks.engine --quick --out ''
@@ -56,6 +57,7 @@ bench-quick: $(VENV)/.installed-dev
 	$(PY) -m benchmarks.streams --quick --out ''
 	$(PY) -m benchmarks.backups --quick --out ''
 	$(PY) -m benchmarks.exports --quick --out ''
+	$(PY) -m benchmarks.cache --quick --out ''
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

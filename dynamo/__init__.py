@@ -38,7 +38,8 @@ def connect(
     client.
 
     ``cache`` puts a DAX-like read-through cache in front: ``"dax"`` (DAX's semantics),
-    ``"coherent"`` (never stale: every commit invalidates what it changed), True (dax with
+    ``"coherent"`` (never stale: every commit of this process invalidates what it changed; see
+    the README for several processes on one directory), True (dax with
     default settings) or a :class:`CacheSettings` (TTLs, byte bounds, mode).
     ``client.cache_stats()`` shows what it does.
     """
@@ -48,5 +49,10 @@ def connect(
     engine = Engine(path, **engine_kwargs)
     front = None if cache is None or cache is False else Cache(engine, CacheSettings.of(cache))
     return Client(
-        engine, region=region, parameter_validation=parameter_validation, owns_engine=True, cache=front
+        engine,
+        region=region,
+        parameter_validation=parameter_validation,
+        owns_engine=True,
+        cache=front,
+        owns_cache=front is not None,
     )

@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Sequence
 
 from dynamo import cli_backups, cli_transfer
+from dynamo.cache import CacheSettings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -91,33 +92,51 @@ def _parser() -> argparse.ArgumentParser:
     cache.add_argument(
         "--cache-mode",
         choices=["dax", "coherent"],
-        default="dax",
+        default=None,
         help="dax: DAX's semantics, writes through the main port are seen after the TTL (default); "
-        "coherent: every commit invalidates what it changed, never stale",
+        "coherent: every commit of this server invalidates what it changed, never stale",
     )
     cache.add_argument(
         "--cache-item-ttl",
         type=float,
-        default=300.0,
+        default=None,
         metavar="SECONDS",
         help="item cache time to live (default 300; 0: items never time out)",
     )
     cache.add_argument(
         "--cache-query-ttl",
         type=float,
-        default=300.0,
+        default=None,
         metavar="SECONDS",
         help="query cache time to live (default 300; 0: Query/Scan are not cached)",
     )
     cache.add_argument(
-        "--cache-item-mb", type=float, default=64.0, metavar="MB", help="item cache size bound"
+        "--cache-item-mb", type=float, default=None, metavar="MB", help="item cache bound (default 64)"
     )
     cache.add_argument(
-        "--cache-query-mb", type=float, default=64.0, metavar="MB", help="query cache size bound"
+        "--cache-query-mb", type=float, default=None, metavar="MB", help="query cache bound (default 64)"
     )
     cli_backups.add_commands(commands)
     cli_transfer.add_commands(commands)
     return parser
+
+
+def _cache_settings(args: argparse.Namespace) -> CacheSettings:
+    """The cache port's settings; --cache-* options without --dax-port are a mistake."""
+    given = {
+        "mode": args.cache_mode,
+        "item_ttl": args.cache_item_ttl,
+        "query_ttl": args.cache_query_ttl,
+        "item_bytes": None if args.cache_item_mb is None else int(args.cache_item_mb * 1024 * 1024),
+        "query_bytes": None if args.cache_query_mb is None else int(args.cache_query_mb * 1024 * 1024),
+    }
+    given = {name: value for name, value in given.items() if value is not None}
+    if given and args.dax_port is None:
+        _parser().error("the --cache-* options configure the cache port: give --dax-port too")
+    try:
+        return CacheSettings(**given)
+    except ValueError as exc:
+        _parser().error(str(exc))
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -127,20 +146,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.command in ("export", "import"):
         raise SystemExit(cli_transfer.run(args))
     if args.command == "serve":
-        from dynamo.cache import CacheSettings
         from dynamo.engine import Settings
         from dynamo.server import serve
 
-        try:
-            cache = CacheSettings(
-                mode=args.cache_mode,
-                item_ttl=args.cache_item_ttl,
-                query_ttl=args.cache_query_ttl,
-                item_bytes=int(args.cache_item_mb * 1024 * 1024),
-                query_bytes=int(args.cache_query_mb * 1024 * 1024),
-            )
-        except ValueError as exc:
-            _parser().error(str(exc))
+        cache = _cache_settings(args)
         serve(
             host=args.host,
             port=args.port,

@@ -109,9 +109,11 @@ class _ServiceClient:
         parameter_validation: bool = True,
         owns_engine: bool = False,
         cache: Cache | None = None,
+        owns_cache: bool = False,
     ) -> None:
         self.engine = engine
         self._cache = cache
+        self._owns_cache = owns_cache
         self._ctx = engine.context(region)
         self._validate = parameter_validation
         self._owns_engine = owns_engine
@@ -182,7 +184,7 @@ class _ServiceClient:
     # -- lifetime -------------------------------------------------------------------------
 
     def close(self) -> None:
-        if self._cache is not None:
+        if self._cache is not None and self._owns_cache:
             self._cache.close()
         if self._owns_engine:
             self.engine.close()

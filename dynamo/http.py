@@ -46,6 +46,14 @@ def _auth_error(code: str, message: str) -> AuthError:
     return AuthError(DynamoError(code, message))
 
 
+# The header every SDK sends: when it matches, each check below passes, so its region is
+# the answer without them (one match instead of a walk per request).
+_USUAL_AUTHORIZATION: Final = re.compile(
+    r"AWS4-HMAC-SHA256 Credential=[^/\s,=]+/\d{8}/([a-z0-9][a-z0-9-]{0,62})/[^/\s,]+/aws4_request,"
+    r" ?SignedHeaders=[^\s,]+, ?Signature=[0-9a-f]+"
+)
+
+
 def credential_region(headers: dict[str, str], query: dict[str, list[str]]) -> str:
     """Check the shape of the SigV4 authorization and return the region it is scoped to.
 
@@ -53,6 +61,10 @@ def credential_region(headers: dict[str, str], query: dict[str, list[str]]) -> s
     verified.
     """
     header = headers.get("authorization")
+    if header is not None and not query and ("x-amz-date" in headers or "date" in headers):
+        usual = _USUAL_AUTHORIZATION.fullmatch(header)
+        if usual is not None:
+            return usual.group(1)
     algorithm = query.get("X-Amz-Algorithm")
     if header is not None and algorithm:
         raise _auth_error(
@@ -143,7 +155,8 @@ class App:
                 return
 
     async def _http(self, scope: Scope, receive: Any, send: Any) -> None:
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        # ASGI servers hand header names over in lower case.
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         request_id = wire.request_id()
         extra: list[tuple[bytes, bytes]] = [(b"x-amzn-requestid", request_id.encode())]
         if "origin" in headers:
@@ -209,7 +222,8 @@ class App:
             operation = SERVICES.get(service, {}).get(name)
             if operation is None:
                 raise unknown_operation()
-            query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+            query_string = scope.get("query_string")
+            query = parse_qs(query_string.decode("latin-1")) if query_string else {}
             try:
                 region = credential_region(headers, query)
             except AuthError as exc:

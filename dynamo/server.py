@@ -91,6 +91,10 @@ def serve(
             front = Cache(engine, cache)
             follower = _Server(_config(App(engine, cache=front), host, dax_port), leader=False)
             server.followers = (follower,)
+            # Both ports bound before either serves: a busy port ends the process with
+            # uvicorn's one error line, before anything claims to be serving.
+            main_socket = server.config.bind_socket()
+            cache_socket = follower.config.bind_socket()
             settings = front.settings
             log.info(
                 "cache endpoint http://%s:%d mode %s item TTL %gs query TTL %gs",
@@ -102,7 +106,7 @@ def serve(
             )
 
             async def both() -> None:
-                await asyncio.gather(server.serve(), follower.serve())
+                await asyncio.gather(server.serve([main_socket]), follower.serve([cache_socket]))
 
             with asyncio.Runner(loop_factory=server.config.get_loop_factory()) as runner:
                 runner.run(both())

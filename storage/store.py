@@ -185,7 +185,7 @@ class Store:
                 txn.after_commit(lambda: self._publish(view._catalog_after(catalog)))
             listeners = self._listeners
             if listeners and (view._item_changes or view._changed):
-                item_changes, table_changes = view._item_changes or [], dict(view._changed)
+                item_changes, table_changes = view._item_changes, dict(view._changed)
 
                 def notify() -> None:
                     for listener in listeners:
@@ -432,8 +432,9 @@ class WriteView(ReadView):
         # Tables created, replaced or dropped in this transaction, seen by later reads in it.
         self._changed: dict[tuple[str, str], TableDef | None] = {}
         self._now: float | None = None
-        # Item writes, kept only while someone listens to commits (see Store.listen).
-        self._item_changes: ItemChanges | None = [] if store._listeners else None
+        # Item writes, for commit listeners (see Store.listen). Always kept (a few tuples):
+        # a listener added while this transaction runs still learns what it changed.
+        self._item_changes: ItemChanges = []
 
     def commit_time(self, clock: Callable[[], float]) -> float:
         """One time for everything this transaction records (history, change records), read
@@ -525,16 +526,14 @@ class WriteView(ReadView):
         """
         self._txn.put(self._db(table), key, items.pack(item, size))
         self._add_size(table.table_id, size - (old[1] if old is not None else 0))
-        if self._item_changes is not None:
-            self._item_changes.append((table, None if old is None else old[0], item))
+        self._item_changes.append((table, None if old is None else old[0], item))
         return self._maintain(table, key, old, (item, size), indexable)
 
     def delete(self, table: TableDef, key: bytes, old: StoredItem) -> list[IndexWrite]:
         """Delete an item (and its index entries)."""
         self._txn.delete(self._db(table), key)
         self._add_size(table.table_id, -old[1])
-        if self._item_changes is not None:
-            self._item_changes.append((table, old[0], None))
+        self._item_changes.append((table, old[0], None))
         return self._maintain(table, key, old, None)
 
     def _maintain(

@@ -60,6 +60,8 @@ def test_dax_port_serves_a_cached_endpoint_beside_the_main_one() -> None:
         assert stats["Mode"] == "dax"
         assert stats["ItemCache"]["Hits"] == 2 and stats["ItemCache"]["TtlSeconds"] == 120
         assert stats["ItemCache"]["MaxSizeBytes"] == 1024 * 1024
+        with urllib.request.urlopen(url + "/stats") as response:  # the main port has no cache
+            assert response.read().startswith(b"healthy: ")
         process.send_signal(signal.SIGTERM)
         output = process.communicate(timeout=15)[0].decode()
     assert process.returncode == 0

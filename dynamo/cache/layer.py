@@ -16,9 +16,10 @@ Two modes say what a commit does to them:
   item's new image (or a negative entry) into the item cache after it commits; writes made
   elsewhere are not seen until the entry expires; the query cache is never touched by
   writes, so it is stale until its TTL.
-* ``coherent``: every commit in the engine, whoever made it, drops the entries it affects
-  (the written keys, and every cached Query/Scan of the written tables), so cached reads
-  are never stale: a pure speed-up.
+* ``coherent``: every commit in the engine, whoever made it in this process, drops the
+  entries it affects (the written keys, and every cached Query/Scan of the written tables),
+  so cached reads are never stale: a pure speed-up. (Commits of another process on the
+  same data directory are not seen; commit listeners are per process.)
 
 In both modes a table created, replaced or dropped loses everything cached for it, and
 ``ConsistentRead`` reads, TransactGetItems and requests naming a table by ARN go straight
@@ -31,6 +32,8 @@ generation under the same lock), so an old snapshot never overwrites a newer ima
 
 from __future__ import annotations
 
+import logging
+import sys
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -47,18 +50,32 @@ from dynamo.errors import DynamoError
 from dynamo.expression_params import prepare
 from dynamo.fingerprint import fingerprint
 from dynamo.operations import DYNAMODB, Run, batch_get_item, get_item, query, scan
+from dynamo.operations.batch_get_item import Project
 from dynamo.shapes import JSON, decode_base64
 from expressions import projector
 from storage.catalog import TableDef
 from storage.store import ItemChanges, TableChanges
 from storage.values import Item
 
+log = logging.getLogger("dynamo.cache")
+
 Mode = Literal["dax", "coherent"]
 MODES: Final = ("dax", "coherent")
 MIB: Final = 1024 * 1024
 
 # Writes whose new images a dax-mode cache takes in (write-through).
-WRITES: Final = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
+WRITES: Final = frozenset(
+    {
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "BatchWriteItem",
+        "TransactWriteItems",
+        "ExecuteStatement",  # PartiQL (DAX has none; here its writes are written through too)
+        "BatchExecuteStatement",
+        "ExecuteTransaction",
+    }
+)
 # GetItem members the hit path understands; any other member takes the checked path.
 _FAST_MEMBERS: Final = frozenset(
     {
@@ -92,7 +109,6 @@ def _unpack(value: bytes) -> Any:
     return _loads(value) if value[0] == 123 else _unmsgpack(value)  # 123: "{"
 
 
-Project = Callable[[Item], Item]
 ItemKey = tuple[Any, ...]  # (region, table, attribute, type, value[, attribute, type, value])
 Group = tuple[str, str]  # (region, table name): what a table's entries are dropped by
 
@@ -202,17 +218,27 @@ class Cache:
         self._local = threading.local()  # .through: this thread is writing through the cache
         self._generations: dict[Group, int] = {}
         # (ProjectionExpression, names) -> projector, for requests whose projection was checked.
-        self._projectors: dict[tuple[Any, Hashable], Callable[[Item], Item]] = {}
+        self._projectors: dict[tuple[Any, Hashable], Project] = {}
         self._handlers: dict[str, Run] = {
             "GetItem": self._get_item,
             "BatchGetItem": self._batch_get_item,
             "Query": self._reader(query.run, "Query"),
             "Scan": self._reader(scan.run, "Scan"),
         }
+        self.closed = False
+        # The hit path reads the LRU without the lock, relying on the GIL to make each
+        # dictionary operation atomic; a free-threaded build takes the lock instead.
+        self._lock_free = getattr(sys, "_is_gil_enabled", lambda: True)()
         self._stop = engine.store.listen(self._committed)
 
     def close(self) -> None:
+        """Stop following commits and forget everything: a closed cache answers nothing
+        (every request goes to the engine), so it can never serve stale entries."""
         self._stop()
+        with self._lock:
+            self.closed = True
+            self.items.clear()
+            self.queries.clear()
 
     def stats(self) -> dict[str, Any]:
         """Entries, bytes, hits, misses, evictions, expirations and invalidations per cache."""
@@ -261,7 +287,7 @@ class Cache:
         item, a projection that a checked request already compiled. So an answer here is
         always the answer the checked path would give.
         """
-        if name != "GetItem" or type(params) is not dict:
+        if name != "GetItem" or type(params) is not dict or self.closed:
             return None
         table = params.get("TableName")
         key = params.get("Key")
@@ -272,14 +298,20 @@ class Cache:
         # Only exact equals of the strings and bytes that checked requests cached can
         # match, so a malformed key simply misses (or fails to unpack or hash).
         try:
-            return self.items.hit(_fast_key(region, table, key, mode))
+            item_key = _fast_key(region, table, key, mode)
+            if self._lock_free:
+                return self.items.hit(item_key)
+            with self._lock:
+                return self.items.hit(item_key)
         except (AttributeError, TypeError, ValueError, DynamoError):
             return None
 
     def _options(self, params: dict[str, Any]) -> tuple[Project | None, str | None] | None:
         """A GetItem's members beyond TableName and Key, if the hit path can answer them:
         (projection, ReturnConsumedCapacity); None if only the checked path can."""
-        if not params.keys() <= _FAST_MEMBERS:
+        # A member given as None: botocore's checks refuse it on the embedded client (JSON
+        # null is absent), so only the checked path can answer.
+        if not params.keys() <= _FAST_MEMBERS or None in params.values():
             return None
         consistent = params.get("ConsistentRead")
         if consistent is not None and consistent is not False:
@@ -301,7 +333,7 @@ class Cache:
         self, ctx: Context, name: str, request: Any, mode: str = JSON, service: str = DYNAMODB
     ) -> dict[str, Any] | None:
         """``dispatch.handle`` with the cache in front."""
-        if service == DYNAMODB:
+        if service == DYNAMODB and not self.closed:
             handler = self._handlers.get(name)
             if handler is not None:
                 return dispatch.handle(ctx, name, request, mode, service, run=handler)
@@ -396,8 +428,10 @@ class Cache:
             found[name].extend(result["Responses"][name])
         out = {"Responses": found, "UnprocessedKeys": unprocessed}
         if "ConsumedCapacity" in result:
-            served = [_no_capacity(name, mode) for name in request_items if name not in wanted]
-            out["ConsumedCapacity"] = result["ConsumedCapacity"] + served
+            charged = result["ConsumedCapacity"]
+            named = {entry["TableName"] for entry in charged}  # a table asked by ARN too
+            served = [_no_capacity(n, mode) for n in request_items if n not in wanted and n not in named]
+            out["ConsumedCapacity"] = charged + served
         return out
 
     def _fill_batch(
@@ -433,7 +467,7 @@ class Cache:
             table = req["TableName"]
             if req.get("ConsistentRead") or self.settings.query_ttl == 0 or ":" in table:
                 return run(ctx, req)
-            capacity = req.get("ReturnConsumedCapacity")
+            mode = req.get("ReturnConsumedCapacity")
             meaning = fingerprint({m: v for m, v in req.items() if m != "ReturnConsumedCapacity"})
             group = (ctx.region, table)
             key = (ctx.region, name, meaning)
@@ -442,12 +476,16 @@ class Cache:
                 generation = self._generations.get(group, 0)
             if value is not None:
                 response: dict[str, Any] = _unpack(value)
-                if capacity is not None and capacity != "NONE":
-                    response["ConsumedCapacity"] = _no_capacity(table, capacity)
+                _render_capacity(response, mode)  # the miss's report, at 0 units
                 return response
-            response = run(ctx, req)  # type: ignore[assignment]
-            kept = {m: v for m, v in response.items() if m != "ConsumedCapacity"}
-            self._fill(self.queries, key, _pack(kept), group, generation, len(meaning) + len(table))
+            # Asked for the full report whatever the caller asked, so a hit can answer any
+            # ReturnConsumedCapacity with the same shape (the indexes read) at 0 units.
+            response = run(ctx, {**req, "ReturnConsumedCapacity": "INDEXES"})  # type: ignore[assignment]
+            report = response.get("ConsumedCapacity")
+            if report is not None:
+                kept = {**response, "ConsumedCapacity": _zeroed(report)}
+                self._fill(self.queries, key, _pack(kept), group, generation, len(meaning) + len(table))
+            _render_capacity(response, mode)
             return response
 
         return read
@@ -463,33 +501,66 @@ class Cache:
     # -- commits ----------------------------------------------------------------------------
 
     def _committed(self, item_changes: ItemChanges, table_changes: TableChanges) -> None:
-        """After every commit in the engine (in the committing thread, in commit order)."""
+        """After every commit in this process (in the committing thread, in commit order).
+
+        The write has committed whatever happens here: if updating the caches fails, they
+        are emptied (a cache may forget, never lie) and the write still succeeds."""
+        try:
+            self._apply(item_changes, table_changes)
+        except Exception:
+            log.exception("cache update after a commit failed; emptying the caches")
+            with self._lock:
+                self.items.clear()
+                self.queries.clear()
+                for group in list(self._generations):
+                    self._generations[group] += 1
+
+    def _apply(self, item_changes: ItemChanges, table_changes: TableChanges) -> None:
         through = getattr(self._local, "through", False)
         coherent = self._coherent
-        touched: set[Group] = set()
+        touched: set[Group] = set(table_changes)
+        images: list[tuple[ItemKey, bytes | None, Group]] = []
+        for table, old, new in item_changes:
+            group = (table.region, table.name)
+            touched.add(group)
+            if coherent or through:
+                key = _item_key(table, new if new is not None else old)  # type: ignore[arg-type]
+                # dax: the new image (packed before the lock is taken); coherent: None, dropped.
+                image = None if coherent else NEGATIVE if new is None else _pack(new)
+                images.append((key, image, group))
         with self._lock:
             for group in table_changes:
                 self.items.invalidate_group(group)
                 self.queries.invalidate_group(group)
-                touched.add(group)
-            for table, old, new in item_changes:
-                group = (table.region, table.name)
-                touched.add(group)
-                if coherent or through:
-                    key = _item_key(table, new if new is not None else old)  # type: ignore[arg-type]
-                    if coherent:
-                        self.items.invalidate(key)
-                    else:
-                        self.items.put(key, NEGATIVE if new is None else _pack(new), group, _key_size(key))
+            for key, image, group in images:
+                if image is None:
+                    self.items.invalidate(key)
+                else:
+                    self.items.put(key, image, group, _key_size(key))
             for group in touched:
                 self._generations[group] = self._generations.get(group, 0) + 1
                 if coherent:
                     self.queries.invalidate_group(group)
 
 
-def _item_response(
-    value: bytes, project: Callable[[Item], Item] | None, table: str, capacity: str | None
-) -> dict[str, Any]:
+def _zeroed(report: Any) -> Any:
+    """A ConsumedCapacity report with every number of units set to 0."""
+    if isinstance(report, dict):
+        return {k: 0.0 if k.endswith("CapacityUnits") else _zeroed(v) for k, v in report.items()}
+    return report
+
+
+def _render_capacity(response: dict[str, Any], mode: str | None) -> None:
+    """Turn the INDEXES report a response carries into what ``mode`` asks for."""
+    report = response.pop("ConsumedCapacity", None)
+    if report is None or mode is None or mode == "NONE":
+        return
+    if mode == "TOTAL":
+        report = {"TableName": report["TableName"], "CapacityUnits": report["CapacityUnits"]}
+    response["ConsumedCapacity"] = report
+
+
+def _item_response(value: bytes, project: Project | None, table: str, capacity: str | None) -> dict[str, Any]:
     response: dict[str, Any] = {}
     if value:  # not a negative entry
         item = _unpack(value)

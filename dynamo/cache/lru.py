@@ -1,7 +1,7 @@
 """One bounded cache: least-recently-used eviction under a byte budget, and a time to live.
 
-Entries hold packed bytes (msgpack), so their size is known exactly and a hit hands out a
-fresh copy by unpacking. The recency order is an ``OrderedDict``; expiry times are kept
+Entries hold encoded bytes (JSON text or msgpack, see ``dynamo.cache.layer``), so their
+size is known exactly and a hit hands out a fresh copy by decoding. The recency order is an ``OrderedDict``; expiry times are kept
 sorted (``sortedcontainers``), so expired entries are dropped from the front in order
 instead of by scanning. ``ttl`` 0 means entries never time out (they leave by eviction or
 invalidation), as DAX's ``record-ttl-millis`` 0 does.
@@ -76,10 +76,11 @@ class BoundedCache:
         return entry.value
 
     def hit(self, key: Hashable) -> bytes | None:
-        """``get`` for a hit path that holds no lock: the value if the entry is there and
-        fresh, else None (and nothing counted: the caller falls back to ``get``). Each
-        step is one atomic dictionary operation, so a concurrent eviction only makes this
-        miss; the hit counter may lose an increment under contention (statistics only)."""
+        """``get`` for a hit path that may hold no lock: the value if the entry is there and
+        fresh, else None (and nothing counted: the caller falls back to ``get``). Under the
+        GIL each step is one atomic dictionary operation, so a concurrent eviction only
+        makes this miss; the hit counter may lose an increment under contention
+        (statistics only). Without a GIL, call it with the lock held."""
         entry = self._entries.get(key)
         if entry is None or (entry.expiry is not None and entry.expiry[0] <= self._clock()):
             return None

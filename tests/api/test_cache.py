@@ -19,7 +19,7 @@ import pytest
 
 from dynamo import Cache, CacheSettings, Client, Engine, Settings
 from dynamo.http import App
-from tests.helpers import ManualClock, boto_client, create_table, raises, serving
+from tests.helpers import ManualClock, boto_client, create_gsi_table, create_table, raises, serving
 
 ITEM_TTL = 60.0
 QUERY_TTL = 30.0
@@ -366,3 +366,69 @@ def test_binary_keys(cached: Cached) -> None:
     for _ in range(2):
         found = cached.cache.get_item(TableName=table, Key={"b": {"B": b"\x00\xff"}})
         assert found["Item"] == {"b": {"B": b"\x00\xff"}, "v": {"S": "x"}}
+
+
+def test_bad_requests_for_cached_keys_get_the_same_errors(cached: Cached) -> None:
+    # A request the table would refuse is refused even when its key is cached.
+    table = create_table(cached.direct)
+    cached.direct.put_item(TableName=table, Item=item("a", "1"))
+    assert value_of(cached.cache, table, "a") == "1"  # cached now
+    with raises(
+        "ValidationException", "ExpressionAttributeNames can only be specified when using expressions"
+    ):
+        cached.cache.get_item(TableName=table, Key=key("a"), ExpressionAttributeNames={"#x": "x"})
+    with raises("ValidationException", startswith="Value provided in ExpressionAttributeNames unused"):
+        cached.cache.get_item(
+            TableName=table, Key=key("a"), ProjectionExpression="v", ExpressionAttributeNames={"#x": "x"}
+        )
+    with raises("ValidationException"):
+        cached.cache.get_item(
+            TableName=table, Key=key("a"), ProjectionExpression="v", ExpressionAttributeNames={}
+        )
+    with raises("ValidationException", "The provided key element does not match the schema"):
+        cached.cache.get_item(TableName=table, Key={**key("a"), "extra": {"S": "x"}})
+    with raises("ValidationException"):
+        cached.cache.get_item(TableName=table, Key=key("a"), ReturnConsumedCapacity="SOME")
+    with raises("ValidationException", startswith="Provided list of item keys contains duplicates"):
+        cached.cache.batch_get_item(RequestItems={table: {"Keys": [key("a"), key("a")]}})
+
+
+def test_tables_named_by_arn_read_the_table(cached: Cached) -> None:
+    # A table named by its ARN is served by the table itself, never from another name's entries.
+    table = create_table(cached.direct)
+    arn = cached.direct.describe_table(TableName=table)["Table"]["TableArn"]
+    cached.direct.put_item(TableName=table, Item=item("a", "old"))
+    assert value_of(cached.cache, table, "a") == "old"
+    cached.direct.put_item(TableName=table, Item=item("a", "new"))
+    assert value_of(cached.cache, arn, "a") == "new"
+    found = cached.cache.batch_get_item(
+        RequestItems={table: {"Keys": [key("a")]}, arn: {"Keys": [key("a")]}}, ReturnConsumedCapacity="TOTAL"
+    )
+    assert found["Responses"][arn][0]["v"] == {"S": "new"}
+    assert [entry["TableName"] for entry in found["ConsumedCapacity"]] == [table]  # one entry per table
+
+
+def test_index_query_hits_report_the_index_at_zero(cached: Cached) -> None:
+    # With INDEXES, a hit reports the same shape as the read it replaces, at 0 units.
+    table = create_gsi_table(cached.direct, index="by-g")
+    cached.direct.put_item(TableName=table, Item={**item("a", "1"), "g": {"S": "x"}})
+    request = {
+        "TableName": table,
+        "IndexName": "by-g",
+        "KeyConditionExpression": "g = :g",
+        "ExpressionAttributeValues": {":g": {"S": "x"}},
+        "ReturnConsumedCapacity": "INDEXES",
+    }
+    first = cached.cache.query(**request)["ConsumedCapacity"]
+    assert first["GlobalSecondaryIndexes"] == {"by-g": {"CapacityUnits": 0.5}}
+    assert cached.cache.query(**request)["ConsumedCapacity"] == {
+        "TableName": table,
+        "CapacityUnits": 0.0,
+        "Table": {"CapacityUnits": 0.0},
+        "GlobalSecondaryIndexes": {"by-g": {"CapacityUnits": 0.0}},
+    }
+    assert cached.cache.query(**{**request, "ReturnConsumedCapacity": "TOTAL"})["ConsumedCapacity"] == {
+        "TableName": table,
+        "CapacityUnits": 0.0,
+    }
+    assert "ConsumedCapacity" not in cached.cache.query(**{**request, "ReturnConsumedCapacity": "NONE"})

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import dynamo
 from dynamo import Cache, CacheSettings, Client, Engine, Settings
 from dynamo.cache.lru import ENTRY_OVERHEAD, NEGATIVE, BoundedCache
 from dynamo.operations import get_item
@@ -155,3 +156,170 @@ def test_cache_stats_needs_a_cache() -> None:
             Client(engine).cache_stats()
     finally:
         engine.close()
+
+
+def test_item_ttl_zero_keeps_items_until_written(pair: Any) -> None:
+    # DAX's record TTL 0: items never time out; only a write through the cache changes them.
+    cached, direct, cache = pair(CacheSettings(item_ttl=0))
+    clock = cache.items._clock
+    direct.put_item(TableName=TABLE, Item={"pk": {"S": "a"}, "v": {"S": "old"}})
+    assert cached.get_item(TableName=TABLE, Key={"pk": {"S": "a"}})["Item"]["v"] == {"S": "old"}
+    direct.put_item(TableName=TABLE, Item={"pk": {"S": "a"}, "v": {"S": "new"}})
+    clock.now += 10**8
+    assert cached.get_item(TableName=TABLE, Key={"pk": {"S": "a"}})["Item"]["v"] == {"S": "old"}
+    cached.put_item(TableName=TABLE, Item={"pk": {"S": "a"}, "v": {"S": "mine"}})
+    assert cached.get_item(TableName=TABLE, Key={"pk": {"S": "a"}})["Item"]["v"] == {"S": "mine"}
+
+
+def test_embedded_hits_keep_botocore_parameter_checks() -> None:
+    # With parameter validation on, a None member is refused on a hit as on a miss.
+    from botocore.exceptions import ParamValidationError
+
+    with dynamo.connect(cache="dax") as client:
+        client.create_table(
+            TableName=TABLE,
+            BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        )
+        client.put_item(TableName=TABLE, Item={"pk": {"S": "a"}})
+        assert client.get_item(TableName=TABLE, Key={"pk": {"S": "a"}})["Item"] == {"pk": {"S": "a"}}
+        for member in ("ConsistentRead", "ReturnConsumedCapacity", "ProjectionExpression"):
+            with pytest.raises(ParamValidationError):
+                client.get_item(TableName=TABLE, Key={"pk": {"S": "a"}}, **{member: None})
+
+
+def test_a_shared_cache_outlives_a_client_that_does_not_own_it(pair: Any) -> None:
+    # Closing one of several clients of a cache leaves it working; a closed cache answers nothing.
+    cached, direct, cache = pair(CacheSettings(mode="coherent", item_ttl=0))
+    other = Client(cached.engine, parameter_validation=False, cache=cache)
+    direct.put_item(TableName=TABLE, Item={"pk": {"S": "a"}, "v": {"S": "old"}})
+    assert other.get_item(TableName=TABLE, Key={"pk": {"S": "a"}})["Item"]["v"] == {"S": "old"}
+    other.close()
+    direct.put_item(TableName=TABLE, Item={"pk": {"S": "a"}, "v": {"S": "new"}})
+    assert cached.get_item(TableName=TABLE, Key={"pk": {"S": "a"}})["Item"]["v"] == {"S": "new"}
+    cache.close()
+    direct.put_item(TableName=TABLE, Item={"pk": {"S": "a"}, "v": {"S": "newer"}})
+    assert cached.get_item(TableName=TABLE, Key={"pk": {"S": "a"}})["Item"]["v"] == {"S": "newer"}
+    assert cache.stats()["ItemCache"]["Entries"] == 0
+
+
+def test_regions_do_not_share_entries(pair: Any) -> None:
+    # The same table name in two regions is two tables, in the cache as in the engine.
+    cached, direct, cache = pair(CacheSettings())
+    west = Client(cached.engine, region="eu-west-1", parameter_validation=False, cache=cache)
+    west.create_table(
+        TableName=TABLE,
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+    )
+    direct.put_item(TableName=TABLE, Item={"pk": {"S": "a"}, "v": {"S": "east"}})
+    west.put_item(TableName=TABLE, Item={"pk": {"S": "a"}, "v": {"S": "west"}})
+    for _ in range(2):
+        assert cached.get_item(TableName=TABLE, Key={"pk": {"S": "a"}})["Item"]["v"] == {"S": "east"}
+        assert west.get_item(TableName=TABLE, Key={"pk": {"S": "a"}})["Item"]["v"] == {"S": "west"}
+
+
+def test_batch_get_hands_back_unprocessed_keys_with_the_callers_projection(
+    pair: Any, monkeypatch: Any
+) -> None:
+    # Keys the engine leaves unprocessed (16 MB) return with the caller's own parameters,
+    # are not cached as missing, and cached keys are answered beside them.
+    from dynamo.operations import batch_get_item
+
+    cached, direct, _cache = pair(CacheSettings())
+    for pk in "abc":
+        direct.put_item(TableName=TABLE, Item={"pk": {"S": pk}, "v": {"S": "x" * 100}})
+    cached.get_item(TableName=TABLE, Key={"pk": {"S": "a"}})  # "a" cached
+    monkeypatch.setattr(batch_get_item, "RESPONSE_BYTES", 150)  # room for one item
+    request = {TABLE: {"Keys": [{"pk": {"S": k}} for k in "abc"], "ProjectionExpression": "pk"}}
+    found = cached.batch_get_item(RequestItems=request)
+    assert sorted(i["pk"]["S"] for i in found["Responses"][TABLE]) == ["a", "b"]
+    assert found["UnprocessedKeys"] == {TABLE: {"Keys": [{"pk": {"S": "c"}}], "ProjectionExpression": "pk"}}
+    monkeypatch.setattr(batch_get_item, "RESPONSE_BYTES", 16 * 1024 * 1024)
+    assert cached.get_item(TableName=TABLE, Key={"pk": {"S": "c"}})["Item"]["pk"] == {"S": "c"}
+
+
+def test_ttl_deletions_invalidate_in_coherent_mode() -> None:
+    # The TTL sweeper's deletions are commits like any other: coherent mode drops the entry.
+    clock = ManualClock()
+    engine = Engine(None, clock=clock, settings=Settings(maintenance_interval=0))
+    cache = Cache(engine, CacheSettings(mode="coherent", item_ttl=0), clock=clock)
+    cached = Client(engine, parameter_validation=False, cache=cache, owns_cache=True)
+    try:
+        cached.create_table(
+            TableName=TABLE,
+            BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        )
+        cached.update_time_to_live(
+            TableName=TABLE, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"}
+        )
+        expires = {"N": str(int(clock.now) + 10)}
+        cached.put_item(TableName=TABLE, Item={"pk": {"S": "a"}, "expires": expires})
+        assert "Item" in cached.get_item(TableName=TABLE, Key={"pk": {"S": "a"}})
+        clock.now += 60
+        assert cached.run_maintenance(clock.now)[0] == 1
+        assert "Item" not in cached.get_item(TableName=TABLE, Key={"pk": {"S": "a"}})
+    finally:
+        cached.close()
+        engine.close()
+
+
+def test_a_failing_cache_update_never_fails_a_committed_write(pair: Any, monkeypatch: Any) -> None:
+    # The write has committed: if the cache cannot follow, it empties itself instead.
+    from dynamo.cache import layer
+
+    cached, direct, cache = pair(CacheSettings())
+    cached.put_item(TableName=TABLE, Item={"pk": {"S": "a"}, "v": {"S": "1"}})
+    assert cache.stats()["ItemCache"]["Entries"] == 1
+
+    def broken(document: Any) -> bytes:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(layer, "_pack", broken)
+    cached.put_item(TableName=TABLE, Item={"pk": {"S": "b"}, "v": {"S": "2"}})  # no error
+    assert cache.stats()["ItemCache"]["Entries"] == 0
+    assert direct.get_item(TableName=TABLE, Key={"pk": {"S": "b"}})["Item"]["v"] == {"S": "2"}
+
+
+def test_coherent_reads_under_concurrent_writes_are_never_older_than_acknowledged(pair: Any) -> None:
+    # Threads: one writer, cached readers (GetItem, BatchGetItem, Query). A read that begins
+    # after a write was acknowledged never returns an older value.
+    import threading
+    import time
+
+    cached, direct, _cache = pair(CacheSettings(mode="coherent", item_ttl=0))
+    key = {"pk": {"S": "a"}}
+    direct.put_item(TableName=TABLE, Item={**key, "v": {"N": "0"}})
+    acknowledged, stale, stop = [0], [], time.monotonic() + 2
+
+    def writer() -> None:
+        version = 0
+        while time.monotonic() < stop:
+            version += 1
+            direct.put_item(TableName=TABLE, Item={**key, "v": {"N": str(version)}})
+            acknowledged[0] = version
+
+    def reader(kind: str) -> None:
+        query = {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "a"}}}
+        while time.monotonic() < stop:
+            floor = acknowledged[0]
+            if kind == "get":
+                found = cached.get_item(TableName=TABLE, Key=key)["Item"]
+            elif kind == "batch":
+                found = cached.batch_get_item(RequestItems={TABLE: {"Keys": [key]}})["Responses"][TABLE][0]
+            else:
+                found = cached.query(TableName=TABLE, **query)["Items"][0]
+            if int(found["v"]["N"]) < floor:
+                stale.append((kind, floor, found))
+
+    threads = [threading.Thread(target=writer)]
+    threads += [threading.Thread(target=reader, args=(kind,)) for kind in ("get", "get", "batch", "query")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert acknowledged[0] > 10 and not stale, stale[:3]
