@@ -48,6 +48,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) -m benchmarks.backups
 	$(PY) -m benchmarks.exports
 	$(PY) -m benchmarks.cache
+	$(PY) -m benchmarks.legacy
 
 bench-quick: $(VENV)/.installed-dev
 	$(PY) -m benchmarks.engine --quick --out ''
@@ -58,6 +59,7 @@ bench-quick: $(VENV)/.installed-dev
 	$(PY) -m benchmarks.backups --quick --out ''
 	$(PY) -m benchmarks.exports --quick --out ''
 	$(PY) -m benchmarks.cache --quick --out ''
+	$(PY) -m benchmarks.legacy --quick --out ''
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -29,7 +29,6 @@ import itertools
 import random
 import sys
 import tempfile
-import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -40,10 +39,10 @@ from benchmarks.common import (
     arguments,
     canned_process,
     environment,
+    measured,
     peak_rss_mb,
     rss_line,
     save,
-    timed,
 )
 from benchmarks.load import drive, render, server_cpu
 
@@ -82,22 +81,6 @@ SCHEMA = {
     "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
     "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
 }
-
-
-def measured(call: Callable[[], Any], repeat: int) -> dict[str, float]:
-    """ops/s from a plain loop (the call's own cost, as the ratio compares them), and
-    p50/p99 latency from a timed run of the same calls."""
-    clock = time.perf_counter
-    start = clock()
-    for _ in range(repeat):
-        call()
-    ops = repeat / (clock() - start)
-
-    def one() -> int:
-        call()
-        return 1
-
-    return {**timed(one, repeat), "ops_per_s": ops}
 
 
 def run_embedded(items: int, repeat: int) -> list[dict[str, Any]]:

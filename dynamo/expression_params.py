@@ -1,7 +1,7 @@
 """The expression members of a request, checked together as DynamoDB does.
 
 An operation declares which of its members are expressions (and of which kind) and which
-are the legacy equivalents. :func:`prepare` then applies the request-level rules in
+are the legacy equivalents (translated into the same resolved trees, ``dynamo.legacy``). :func:`prepare` then applies the request-level rules in
 order: no mixing of legacy and expression parameters; ExpressionAttributeNames/Values only
 with an expression that can use them, never empty, keys well formed; each expression
 parsed (cached) and resolved against the shared bindings; finally no name or value left
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from dynamo.errors import validation
+from dynamo.legacy import translate
 from expressions import (
     PROJECTION,
     UPDATE,
@@ -130,6 +131,8 @@ def prepare(request: dict[str, Any], spec: Expressions) -> Prepared:
         else:
             assert not isinstance(ast, Update | Projection)
             resolved[member] = resolve_condition(kind, ast, bindings)
+    if legacy:
+        resolved.update(translate(request, legacy))
     unused_names = [n for n in names or () if n not in bindings.used_names]
     if unused_names:
         raise validation(

@@ -164,6 +164,19 @@ def expected() -> Member:
     return Member(Map(value, value_java=_MODEL + "ExpectedAttributeValue"))
 
 
+def conditions() -> Member:
+    """Legacy ``KeyConditions``/``QueryFilter``/``ScanFilter``: attribute name -> Condition."""
+    value = Struct(
+        "Condition",
+        {
+            "AttributeValueList": Member(List(AttributeValueShape())),
+            "ComparisonOperator": Member(String(enum=COMPARISON_OPERATORS), not_null=True),
+        },
+        value_struct=True,
+    )
+    return Member(Map(value, value_java=_MODEL + "Condition"))
+
+
 def attribute_updates() -> Member:
     """Legacy ``AttributeUpdates``: attribute name -> AttributeValueUpdate."""
     value = Struct(

@@ -22,7 +22,7 @@ from dynamo.expression_params import Expressions, prepare
 from dynamo.fingerprint import fingerprint
 from dynamo.keys import check_key
 from dynamo.operations import Operation
-from dynamo.params import expression_names, refuse_unsupported, return_consumed_capacity
+from dynamo.params import expression_names, return_consumed_capacity
 from dynamo.shapes import Boolean, Errors, List, Member, Request, String, Struct
 from dynamo.tables import data_table
 from expressions import PROJECTION, projector
@@ -85,7 +85,6 @@ def check(req: dict[str, Any]) -> dict[str, Project | None]:
     projections: dict[str, Project | None] = {}
     for name, block in request_items.items():
         projection = prepare(block, EXPRESSIONS).projection()
-        refuse_unsupported(block, "AttributesToGet")
         projections[name] = None if projection is None else projector(projection.paths)
     for block in request_items.values():
         fingerprints = {fingerprint(key) for key in block["Keys"]}

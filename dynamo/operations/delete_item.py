@@ -11,7 +11,7 @@ from dynamo.errors import validation
 from dynamo.expression_params import Expressions, prepare
 from dynamo.keys import check_key
 from dynamo.operations import Operation
-from dynamo.params import data_table_name, refuse_unsupported, single_write_members
+from dynamo.params import data_table_name, single_write_members
 from dynamo.shapes import Member, Request
 from dynamo.tables import data_table
 from dynamo.writes import condition_guard, response
@@ -32,7 +32,6 @@ EXPRESSIONS = Expressions({"ConditionExpression": CONDITION}, legacy=("Expected"
 
 def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     expressions = prepare(req, EXPRESSIONS)
-    refuse_unsupported(req, "Expected", "ConditionalOperator")
     return_values = req.get("ReturnValues", "NONE")
     guard = condition_guard(
         expressions.condition("ConditionExpression"), req.get("ReturnValuesOnConditionCheckFailure")

@@ -10,7 +10,7 @@ from dynamo.engine import Context
 from dynamo.expression_params import Expressions, prepare
 from dynamo.keys import check_key
 from dynamo.operations import Operation
-from dynamo.params import data_table_name, expression_names, refuse_unsupported, return_consumed_capacity
+from dynamo.params import data_table_name, expression_names, return_consumed_capacity
 from dynamo.shapes import Boolean, List, Member, Request, String
 from dynamo.tables import data_table
 from expressions import PROJECTION, projector
@@ -32,7 +32,6 @@ EXPRESSIONS = Expressions({"ProjectionExpression": PROJECTION}, legacy=("Attribu
 
 def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     projection = prepare(req, EXPRESSIONS).projection()
-    refuse_unsupported(req, "AttributesToGet")
     with ctx.store.read() as view:
         table = data_table(ctx, view, req["TableName"])
         stored = view.get_item(table, check_key(table.key_schema, req["Key"]))

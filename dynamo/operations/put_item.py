@@ -12,7 +12,7 @@ from dynamo.expression_params import Expressions, prepare
 from dynamo.items import check_item_size, check_names
 from dynamo.keys import check_index_keys, check_item_key
 from dynamo.operations import Operation
-from dynamo.params import data_table_name, refuse_unsupported, single_write_members
+from dynamo.params import data_table_name, single_write_members
 from dynamo.shapes import Member, Request
 from dynamo.tables import data_table
 from dynamo.writes import condition_guard, response
@@ -33,7 +33,6 @@ EXPRESSIONS = Expressions({"ConditionExpression": CONDITION}, legacy=("Expected"
 
 def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     expressions = prepare(req, EXPRESSIONS)
-    refuse_unsupported(req, "Expected", "ConditionalOperator")
     return_values = req.get("ReturnValues", "NONE")
     if return_values not in ("NONE", "ALL_OLD"):
         raise validation("ReturnValues can only be ALL_OLD or NONE", envelope=True)

@@ -12,14 +12,14 @@ from dynamo.expression_params import Expressions, prepare
 from dynamo.operations import Operation
 from dynamo.params import (
     NAME_PATTERN,
+    conditions,
     data_table_name,
     enum,
     expression_names,
     expression_values,
-    refuse_unsupported,
     return_consumed_capacity,
 )
-from dynamo.shapes import Boolean, Errors, Integer, List, Map, Member, Request, String
+from dynamo.shapes import Boolean, Errors, Integer, List, Member, Request, String
 from expressions import (
     FILTER,
     KEY_CONDITION,
@@ -57,8 +57,8 @@ REQUEST = Request(
         "AttributesToGet": Member(List(String(), min_len=1)),
         "Limit": Member(QueryLimit()),
         "ConsistentRead": Member(Boolean()),
-        "KeyConditions": Member(Map(String(), value_java="com.amazonaws.dynamodb.v20120810.Condition")),
-        "QueryFilter": Member(Map(String(), value_java="com.amazonaws.dynamodb.v20120810.Condition")),
+        "KeyConditions": conditions(),
+        "QueryFilter": conditions(),
         "ConditionalOperator": enum(["OR", "AND"]),
         "ScanIndexForward": Member(Boolean()),
         "ExclusiveStartKey": reads.exclusive_start_key(),
@@ -152,7 +152,6 @@ def _sort_matcher(sort: KeyCondition | None, name: str, sort_type: str) -> Calla
 
 def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     expressions = prepare(req, EXPRESSIONS)
-    refuse_unsupported(req, "KeyConditions", "QueryFilter", "AttributesToGet", "ConditionalOperator")
     key_condition = expressions.condition("KeyConditionExpression")
     if key_condition is None:
         raise validation(
@@ -176,8 +175,9 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
         if filter_condition is not None:
             used = reads.key_attributes_in(filter_condition, schema.names)
             if used is not None:
+                member = "QueryFilter" if "QueryFilter" in req else "Filter Expression"
                 raise validation(
-                    f"Filter Expression can only contain non-primary key attributes: Primary key attribute: {used}"
+                    f"{member} can only contain non-primary key attributes: Primary key attribute: {used}"
                 )
         prefix = partition_id(hash_key.type, key_range.partition[hash_key.type])
         sort_type = range_key.type if range_key is not None else "S"

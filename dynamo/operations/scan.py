@@ -12,14 +12,14 @@ from dynamo.operations import Operation
 from dynamo.operations.query import SELECT
 from dynamo.params import (
     NAME_PATTERN,
+    conditions,
     data_table_name,
     enum,
     expression_names,
     expression_values,
-    refuse_unsupported,
     return_consumed_capacity,
 )
-from dynamo.shapes import Boolean, Integer, List, Map, Member, Request, String
+from dynamo.shapes import Boolean, Integer, List, Member, Request, String
 from expressions import FILTER, PROJECTION
 from storage.keycodec import segment_bounds
 
@@ -31,7 +31,7 @@ REQUEST = Request(
         "AttributesToGet": Member(List(String(), min_len=1)),
         "Limit": Member(Integer(min=1)),
         "Select": enum(SELECT),
-        "ScanFilter": Member(Map(String(), value_java="com.amazonaws.dynamodb.v20120810.Condition")),
+        "ScanFilter": conditions(),
         "ConditionalOperator": enum(["OR", "AND"]),
         "ExclusiveStartKey": reads.exclusive_start_key(),
         "ReturnConsumedCapacity": return_consumed_capacity(),
@@ -75,7 +75,6 @@ def _segment(req: dict[str, Any]) -> tuple[int, int] | None:
 def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     segment = _segment(req)
     expressions = prepare(req, EXPRESSIONS)
-    refuse_unsupported(req, "ScanFilter", "AttributesToGet", "ConditionalOperator")
     select = reads.check_select(req, query=False)
     output = reads.Output(select, expressions.condition("FilterExpression"), expressions.projection())
     lo: bytes | None = None

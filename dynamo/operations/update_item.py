@@ -7,14 +7,17 @@ from typing import Any
 from dynamo import rmw
 from dynamo.attributes import AttributeMapShape
 from dynamo.engine import Context
+from dynamo.errors import validation
 from dynamo.expression_params import Expressions, prepare
 from dynamo.keys import check_key
+from dynamo.legacy import TYPE_MISMATCH
 from dynamo.operations import Operation
-from dynamo.params import attribute_updates, data_table_name, refuse_unsupported, single_write_members
+from dynamo.params import attribute_updates, data_table_name, single_write_members
 from dynamo.shapes import Member, Request, String
 from dynamo.tables import data_table
 from dynamo.writes import check_key_paths, condition_guard, response, updated_item
 from expressions import CONDITION, UPDATE
+from expressions.errors import WRONG_TYPE, UpdateError
 from storage.store import StoredItem, WriteView
 from storage.values import Item
 
@@ -36,7 +39,6 @@ EXPRESSIONS = Expressions(
 
 def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     expressions = prepare(req, EXPRESSIONS)
-    refuse_unsupported(req, "AttributeUpdates", "Expected", "ConditionalOperator")
     update = expressions.update()
     guard = condition_guard(
         expressions.condition("ConditionExpression"), req.get("ReturnValuesOnConditionCheckFailure")
@@ -54,7 +56,13 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
 
         return rmw.apply(ctx, view, table, key, mutate)
 
-    return response(ctx.store.write(write), req, update=update)
+    try:
+        change = ctx.store.write(write)
+    except UpdateError as exc:
+        if "AttributeUpdates" in req and exc.message == WRONG_TYPE:
+            raise validation(TYPE_MISMATCH) from None  # the legacy form's own words
+        raise
+    return response(change, req, update=update)
 
 
 OPERATION = Operation("UpdateItem", REQUEST, run, writes=True, envelope=True)

@@ -432,3 +432,13 @@ def test_index_query_hits_report_the_index_at_zero(cached: Cached) -> None:
         "CapacityUnits": 0.0,
     }
     assert "ConsumedCapacity" not in cached.cache.query(**{**request, "ReturnConsumedCapacity": "NONE"})
+
+
+def test_legacy_projections_never_cache_partial_items(cached: Cached) -> None:
+    # AttributesToGet trims the answer, never what is cached: a later plain read is whole.
+    table = create_table(cached.direct)
+    cached.direct.put_item(TableName=table, Item={**item("a", "1"), "w": {"S": "2"}})
+    found = cached.cache.batch_get_item(RequestItems={table: {"Keys": [key("a")], "AttributesToGet": ["w"]}})
+    assert found["Responses"][table] == [{"w": {"S": "2"}}]
+    assert cached.cache.get_item(TableName=table, Key=key("a"), AttributesToGet=["v"])["Item"] == {"v": {"S": "1"}}
+    assert cached.cache.get_item(TableName=table, Key=key("a"))["Item"] == {**item("a", "1"), "w": {"S": "2"}}
