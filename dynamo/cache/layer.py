@@ -88,7 +88,9 @@ _FAST_MEMBERS: Final = frozenset(
     }
 )
 _CAPACITY_MODES: Final = frozenset({"NONE", "TOTAL", "INDEXES"})
-_PROJECTION_MEMBERS: Final = frozenset({"ProjectionExpression", "ExpressionAttributeNames", "AttributesToGet"})
+_PROJECTION_MEMBERS: Final = frozenset(
+    {"ProjectionExpression", "ExpressionAttributeNames", "AttributesToGet"}
+)
 _MAX_PROJECTORS: Final = 1024
 
 _unmsgpack = msgpack.unpackb

@@ -440,5 +440,7 @@ def test_legacy_projections_never_cache_partial_items(cached: Cached) -> None:
     cached.direct.put_item(TableName=table, Item={**item("a", "1"), "w": {"S": "2"}})
     found = cached.cache.batch_get_item(RequestItems={table: {"Keys": [key("a")], "AttributesToGet": ["w"]}})
     assert found["Responses"][table] == [{"w": {"S": "2"}}]
-    assert cached.cache.get_item(TableName=table, Key=key("a"), AttributesToGet=["v"])["Item"] == {"v": {"S": "1"}}
+    assert cached.cache.get_item(TableName=table, Key=key("a"), AttributesToGet=["v"])["Item"] == {
+        "v": {"S": "1"}
+    }
     assert cached.cache.get_item(TableName=table, Key=key("a"))["Item"] == {**item("a", "1"), "w": {"S": "2"}}
