@@ -82,10 +82,13 @@ def prepare(request: dict[str, Any], spec: Expressions) -> Prepared:
     """Parse and resolve a request's expressions; member name -> resolved AST."""
     present = [m for m in spec.members if m in request]
     legacy = [m for m in spec.legacy if m in request]
-    if present and legacy:
+    # KeyConditions clashes only with KeyConditionExpression: a Query may pair it with a
+    # FilterExpression or ProjectionExpression.
+    mixed = [m for m in legacy if m != "KeyConditions" or "KeyConditionExpression" in request]
+    if present and mixed:
         raise validation(
             "Can not use both expression and non-expression parameters in the same request: "
-            f"Non-expression parameters: {_listed(legacy)} Expression parameters: {_listed(present)}",
+            f"Non-expression parameters: {_listed(mixed)} Expression parameters: {_listed(present)}",
             envelope=True,
         )
     names = request.get("ExpressionAttributeNames")

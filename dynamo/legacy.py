@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from dynamo.errors import DynamoError, validation
+from dynamo.items import check_names
 from expressions.ast import (
     AddAction,
     And,
@@ -87,7 +88,7 @@ def translate(request: dict[str, Any], members: list[str]) -> dict[str, Resolved
     expression member each one replaces."""
     operator = request.get("ConditionalOperator")
     if operator is not None:
-        sizes = [len(request[m]) for m in FILTERS if m in request]
+        sizes = [len(request[m]) for m in FILTERS if request.get(m)]  # an empty map is no map
         if not sizes:
             raise validation("ConditionalOperator cannot be used without Filter or Expected")
         if max(sizes) < 2:
@@ -107,7 +108,8 @@ def translate(request: dict[str, Any], members: list[str]) -> dict[str, Resolved
         elif member == "KeyConditions":
             tree = key_condition(value)
         elif member == "AttributeUpdates":
-            tree = _update(value)
+            # {} updates nothing, yet still writes the (key-only) item, as no update does.
+            tree = _update(value) if value else None
         else:
             tree = projection(value)
         if tree is not None:
@@ -127,13 +129,11 @@ def projection(names: list[str]) -> Projection:
 
 def key_condition(conditions: dict[str, Any]) -> Condition:
     """``KeyConditions``: one or two conditions; only the operators an index can serve."""
+    parts = [_condition(name, entry) for name, entry in conditions.items()]  # each entry's own rules first
     if not 1 <= len(conditions) <= 2:
         raise validation("Conditions can be of length 1 or 2 only")
-    parts = []
-    for name, entry in conditions.items():
-        if entry["ComparisonOperator"] not in KEY_OPERATORS:
-            raise validation("Attempted conditional constraint is not an indexable operation")
-        parts.append(_condition(name, entry))
+    if any(entry["ComparisonOperator"] not in KEY_OPERATORS for entry in conditions.values()):
+        raise validation("Attempted conditional constraint is not an indexable operation")
     tree = _combine(parts, "AND")
     assert tree is not None
     return tree
@@ -159,6 +159,8 @@ def comparison(name: str, operator: str, values: list[AttributeValue]) -> Condit
     wanted = ARGUMENTS[operator]
     if (wanted is None and not values) or (wanted is not None and len(values) != wanted):
         raise validation(f"{INVALID}Invalid number of argument(s) for the {operator} ComparisonOperator")
+    if operator in ("IN", "BETWEEN") and len({next(iter(v)) for v in values}) > 1:
+        raise validation(f"{INVALID}AttributeValues inside AttributeValueList must be of same type")
     allowed = _TYPES.get(operator)
     for value in values:
         (kind,) = value
@@ -166,8 +168,6 @@ def comparison(name: str, operator: str, values: list[AttributeValue]) -> Condit
             raise validation(
                 f"{INVALID}ComparisonOperator {operator} is not valid for {kind} AttributeValue type"
             )
-    if operator in ("IN", "BETWEEN") and len({next(iter(v)) for v in values}) > 1:
-        raise validation(f"{INVALID}AttributeValues inside AttributeValueList must be of same type")
     path = Path((name,))
     literals = [Literal(f":{name}{i}", value) for i, value in enumerate(values)]
     if operator == "EQ":
@@ -182,8 +182,8 @@ def comparison(name: str, operator: str, values: list[AttributeValue]) -> Condit
         return Call("attribute_not_exists", (path,))
     if operator == "CONTAINS":
         return Call("contains", (path, literals[0]))
-    if operator == "NOT_CONTAINS":
-        return Not(Call("contains", (path, literals[0])))
+    if operator == "NOT_CONTAINS":  # false, like CONTAINS, when the attribute is missing
+        return And(Call("attribute_exists", (path,)), Not(Call("contains", (path, literals[0]))))
     if operator == "BEGINS_WITH":
         return Call("begins_with", (path, literals[0]))
     if operator == "IN":
@@ -207,11 +207,11 @@ def _expected(name: str, entry: dict[str, Any]) -> Condition:
     def fail(message: str) -> DynamoError:
         return validation(f"{INVALID}{message} for Attribute: {name}")
 
+    if value is not None and values is not None:
+        raise fail("Value and AttributeValueList cannot be used together")
     if operator is not None:
         if exists is not None:
             raise fail("Exists and ComparisonOperator cannot be used together")
-        if value is not None and values is not None:
-            raise fail("Value and AttributeValueList cannot be used together")
         if value is not None:
             values = [value]
         if values is None and ARGUMENTS[operator] != 0:
@@ -234,6 +234,7 @@ def _expected(name: str, entry: dict[str, Any]) -> Condition:
 def _update(updates: dict[str, Any]) -> Update:
     """``AttributeUpdates``: PUT sets, DELETE removes (or takes members out of a set), ADD
     adds to a number or set, or appends to a list (a legacy-only form)."""
+    check_names(updates)  # the names PutItem would refuse (empty, over 64 KB)
     actions: list[SetAction | RemoveAction | AddAction | DeleteAction] = []
     for name, entry in updates.items():
         action = entry.get("Action", "PUT")

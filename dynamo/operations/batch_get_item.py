@@ -35,7 +35,7 @@ _TABLE_REQUEST = Struct(
     "KeysAndAttributes",
     {
         "Keys": Member(List(AttributeMapShape()), not_null=True),
-        "AttributesToGet": Member(List(String(), min_len=1)),
+        "AttributesToGet": Member(List(String(), min_len=1, max_len=255)),
         "ConsistentRead": Member(Boolean()),
         "ProjectionExpression": Member(String()),
         "ExpressionAttributeNames": expression_names(),

@@ -54,7 +54,7 @@ REQUEST = Request(
         "TableName": data_table_name(),
         "IndexName": Member(String(min_len=3, max_len=255, pattern=NAME_PATTERN)),
         "Select": enum(SELECT),
-        "AttributesToGet": Member(List(String(), min_len=1)),
+        "AttributesToGet": Member(List(String(), min_len=1, max_len=255)),
         "Limit": Member(QueryLimit()),
         "ConsistentRead": Member(Boolean()),
         "KeyConditions": conditions(),

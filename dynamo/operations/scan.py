@@ -28,7 +28,7 @@ REQUEST = Request(
     {
         "TableName": data_table_name(),
         "IndexName": Member(String(min_len=3, max_len=255, pattern=NAME_PATTERN)),
-        "AttributesToGet": Member(List(String(), min_len=1)),
+        "AttributesToGet": Member(List(String(), min_len=1, max_len=255)),
         "Limit": Member(Integer(min=1)),
         "Select": enum(SELECT),
         "ScanFilter": conditions(),

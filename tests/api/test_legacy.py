@@ -46,7 +46,12 @@ FILTERS = [
     ("CONTAINS", "s", [{"S": "an"}], "contains(#a, :v0)"),
     ("CONTAINS", "ss", [{"S": "a"}], "contains(#a, :v0)"),
     ("CONTAINS", "l", [{"N": "1"}], "contains(#a, :v0)"),
-    ("NOT_CONTAINS", "s", [{"S": "an"}], "NOT contains(#a, :v0)"),
+    (
+        "NOT_CONTAINS",
+        "s",
+        [{"S": "an"}],
+        "attribute_exists(#a) AND NOT contains(#a, :v0)",
+    ),  # false if missing
     ("BEGINS_WITH", "s", [{"S": "ap"}], "begins_with(#a, :v0)"),
     ("BEGINS_WITH", "b", [{"B": b"\x01"}], "begins_with(#a, :v0)"),
     ("IN", "n", [{"N": "1"}, {"N": "10"}], "#a IN (:v0, :v1)"),
@@ -498,3 +503,82 @@ def test_attribute_updates_errors(client: Any, table: str, updates: dict[str, An
     client.put_item(TableName=table, Item={"pk": {"S": "k"}, "n": {"N": "1"}})
     with raises("ValidationException", message):
         client.update_item(TableName=table, Key={"pk": {"S": "k"}}, AttributeUpdates=updates)
+
+
+def test_key_conditions_with_filter_and_projection_expressions(client: Any, data: str) -> None:
+    # KeyConditions clashes only with KeyConditionExpression: filters and projections may be expressions.
+    found = client.query(
+        TableName=data,
+        KeyConditions={"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "p"}]}},
+        FilterExpression="n > :n",
+        ProjectionExpression="sk",
+        ExpressionAttributeValues={":n": {"N": "4"}},
+    )
+    assert found["Items"] == [{"sk": {"N": "1"}}, {"sk": {"N": "2"}}]
+    with raises(
+        "ValidationException",
+        "Can not use both expression and non-expression parameters in the same request: "
+        "Non-expression parameters: {KeyConditions} Expression parameters: {KeyConditionExpression}",
+    ):
+        client.query(
+            TableName=data,
+            KeyConditions={"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "p"}]}},
+            KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues={":p": {"S": "p"}},
+        )
+
+
+def test_empty_legacy_maps_count_as_absent(client: Any, table: str) -> None:
+    # Expected {} is no condition (ConditionalOperator then has nothing to join); AttributeUpdates
+    # {} writes the key-only item, as an UpdateItem without an update does.
+    with raises("ValidationException", "ConditionalOperator cannot be used without Filter or Expected"):
+        client.put_item(TableName=table, Item={"pk": {"S": "k"}}, Expected={}, ConditionalOperator="OR")
+    created = client.update_item(
+        TableName=table, Key={"pk": {"S": "new"}}, AttributeUpdates={}, ReturnValues="ALL_NEW"
+    )
+    assert created["Attributes"] == {"pk": {"S": "new"}}
+
+
+def test_expected_with_conditional_operator_on_writes(client: Any, table: str) -> None:
+    # Expected's entries are joined by ConditionalOperator on writes too.
+    client.put_item(TableName=table, Item={"pk": {"S": "k"}, "v": {"N": "1"}})
+    entries = {"v": {"Value": {"N": "2"}}, "w": {"Exists": False}}
+    with raises("ConditionalCheckFailedException"):
+        client.delete_item(TableName=table, Key={"pk": {"S": "k"}}, Expected=entries)
+    client.delete_item(TableName=table, Key={"pk": {"S": "k"}}, Expected=entries, ConditionalOperator="OR")
+    assert "Item" not in client.get_item(TableName=table, Key={"pk": {"S": "k"}})
+
+
+def test_attribute_update_names_follow_item_rules(client: Any, table: str) -> None:
+    # AttributeUpdates may not create attributes PutItem would refuse.
+    with raises("ValidationException", "Empty attribute name"):
+        client.update_item(
+            TableName=table, Key={"pk": {"S": "k"}}, AttributeUpdates={"": {"Value": {"N": "1"}}}
+        )
+
+
+def test_validation_order_of_values(client: Any, data: str) -> None:
+    # Mixed types in IN are reported before the type of any one value.
+    with raises(
+        "ValidationException", INVALID + "AttributeValues inside AttributeValueList must be of same type"
+    ):
+        client.scan(
+            TableName=data,
+            ScanFilter={"n": {"ComparisonOperator": "IN", "AttributeValueList": [{"S": "x"}, {"SS": ["x"]}]}},
+        )
+    with raises(
+        "ValidationException", INVALID + "Invalid number of argument(s) for the NULL ComparisonOperator"
+    ):
+        client.query(
+            TableName=data,
+            KeyConditions={"pk": {"ComparisonOperator": "NULL", "AttributeValueList": [{"S": "p"}]}},
+        )
+    with raises(
+        "ValidationException",
+        INVALID + "Value and AttributeValueList cannot be used together for Attribute: v",
+    ):
+        client.put_item(
+            TableName=data,
+            Item={"pk": {"S": "x"}, "sk": {"N": "9"}},
+            Expected={"v": {"Value": {"N": "1"}, "AttributeValueList": [{"N": "1"}]}},
+        )
