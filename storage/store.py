@@ -154,6 +154,13 @@ class Store:
         """A consistent snapshot of every table, for the duration of the ``with`` block."""
         return _Reading(self)
 
+    @property
+    def catalog_generation(self) -> int:
+        """The generation of the catalog this process last saw: it moves whenever a table
+        is created, changed or dropped, so plans derived from table definitions can be
+        cached under it."""
+        return self._catalog.generation
+
     def listen(self, listener: CommitListener) -> Callable[[], None]:
         """Call ``listener`` after every commit of this process, in commit order (it runs
         with the write lock held, so it must be quick); returns how to stop."""

@@ -75,6 +75,9 @@ _MODULES = (
     "import_table",
     "describe_import",
     "list_imports",
+    "execute_statement",
+    "batch_execute_statement",
+    "execute_transaction",
 )
 _STREAMS_MODULES = ("list_streams", "describe_stream", "get_shard_iterator", "get_records")
 
