@@ -3,7 +3,8 @@
 Each case runs the same work twice in one embedded store (relaxed durability, so fsync
 does not drown the difference): once through the legacy parameters (or a PartiQL
 statement) and once through the expression request it translates to. Both are measured in
-a plain loop of calls; cost = legacy (or PartiQL) time per call / expression time.
+a plain loop of calls, in turns, three rounds, best round kept; cost = legacy (or
+PartiQL) time per call / expression time.
 
 Target: at most 1.3x.
 
@@ -224,14 +225,22 @@ def run(repeat: int) -> list[dict[str, Any]]:
         for start in range(0, ITEMS, 25):
             batch = [{"PutRequest": {"Item": item(i)}} for i in range(start, start + 25)]
             client.batch_write_item(RequestItems={TABLE: batch})
-        base: dict[str, float] = {}
-        for op, form, call in cases(client):
-            call()  # warm: parse caches, first-call imports
-            scale = 10 if op.startswith(("Query", "Scan", "PartiQL SELECT partition")) else 1
-            result = measured(call, max(50, repeat // scale))
-            if form == "expression":
-                base[op] = result["ops_per_s"]
-            rows.append({"op": op, "form": form, **result, "cost": base[op] / result["ops_per_s"]})
+        # The forms of one operation take turns, three rounds, each keeping its best round:
+        # a noisy moment then hurts neither side alone.
+        best: dict[tuple[str, str], dict[str, float]] = {}
+        order = cases(client)
+        for _ in range(3):
+            for op, form, call in order:
+                call()  # warm: parse caches, first-call imports
+                scale = 10 if op.startswith(("Query", "Scan", "PartiQL SELECT partition")) else 1
+                result = measured(call, max(50, repeat // scale // 3))
+                kept = best.get((op, form))
+                if kept is None or result["ops_per_s"] > kept["ops_per_s"]:
+                    best[(op, form)] = result
+        for op, form, _call in order:
+            result = best[(op, form)]
+            base = best[(op, "expression")]["ops_per_s"]
+            rows.append({"op": op, "form": form, **result, "cost": base / result["ops_per_s"]})
     return rows
 
 
