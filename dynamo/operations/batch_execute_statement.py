@@ -18,6 +18,7 @@ from dynamo.fingerprint import fingerprint
 from dynamo.operations import Operation, get_item
 from dynamo.params import RETURN_VALUES_ON_CONDITION_CHECK_FAILURE, enum, return_consumed_capacity
 from dynamo.partiql import ast, parse_bound, writes
+from dynamo.partiql import errors as text
 from dynamo.partiql.calls import call, merge_capacity
 from dynamo.partiql.singles import KeyedRead, keyed_read
 from dynamo.shapes import Boolean, List, Member, Request, String, Struct
@@ -116,7 +117,7 @@ def _plan(ctx: Context, entry: dict[str, Any], statement: ast.Statement | Dynamo
         if isinstance(statement, ast.Select):
             return keyed_read(ctx, statement, params, MISSING_KEY, MISSING_KEY)
         if isinstance(statement, ast.Exists):
-            return validation("EXISTS can only be used in ExecuteTransaction write requests.")
+            return validation(text.EXISTS_ONLY_IN_TRANSACTION)
         return writes.plan(ctx, statement, params)
     except DynamoError as exc:
         return exc

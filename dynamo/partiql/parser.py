@@ -61,7 +61,10 @@ _RETURNING: Final = {
 def parse(statement: str) -> ast.Parsed:
     """The AST of one statement; ValidationException if it is not well formed."""
     parser = _Parser(tokenize(statement))
-    parsed = parser.statement()
+    try:
+        parsed = parser.statement()
+    except RecursionError:  # nesting no statement of 8192 characters needs; never a 500
+        raise malformed("Statement is nested too deeply") from None  # unconfirmed
     parser.expect_end()
     return ast.Parsed(parsed, parser.params)
 

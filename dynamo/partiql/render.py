@@ -143,7 +143,16 @@ class Renderer:
 
     def set_value(self, expr: ast.Expr) -> str:
         if isinstance(expr, ast.Arith):
-            return f"{self.set_value(expr.left)} {expr.op} {self.set_value(expr.right)}"
+            # A left-deep chain (a + 1 + 1 ...), walked in a loop: its length is for the
+            # expression's own operator limit to judge, not for Python's stack.
+            steps = []
+            while isinstance(expr, ast.Arith):
+                steps.append((expr.op, expr.right))
+                expr = expr.left
+            out = self.set_value(expr)
+            for op, right in reversed(steps):
+                out = f"{out} {op} {self.set_value(right)}"
+            return out
         if isinstance(expr, ast.Call):
             if expr.name not in ("list_append", "if_not_exists") or len(expr.args) != 2:
                 raise unknown_function(expr.name)

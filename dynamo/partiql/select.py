@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cmp_to_key
 from typing import Any
 
 import msgpack
@@ -28,7 +30,8 @@ from dynamo.partiql.calls import call, merge_capacity
 from dynamo.partiql.plan import comparison_on, conjuncts, equality_on, is_attribute, key_equalities, target
 from dynamo.partiql.render import Renderer
 from expressions import FILTER, PROJECTION, compile_condition, projector
-from storage.values import Item
+from storage.store import Store
+from storage.values import Item, compare_scalars
 
 _LOCAL = Expressions({"FilterExpression": FILTER, "ProjectionExpression": PROJECTION})
 _SORT_OPS = frozenset({"=", "<", "<=", ">", ">="})
@@ -86,6 +89,18 @@ def partition_values(
     return []
 
 
+def _distinct(values: list[AttributeValue]) -> list[AttributeValue]:
+    """Each partition once (``pk IN ['a', 'a']`` reads ``a`` once), first mention first."""
+    seen: set[bytes] = set()
+    out = []
+    for value in values:
+        digest = fingerprint(value)
+        if digest not in seen:
+            seen.add(digest)
+            out.append(value)
+    return out
+
+
 def sort_condition(where: ast.Expr | None, name: str, renderer: Renderer) -> str | None:
     """The first sort-key predicate a KeyConditionExpression can hold, rendered."""
     for part in conjuncts(where):
@@ -122,7 +137,7 @@ def reads(
         base["ConsistentRead"] = req["ConsistentRead"]
     if req.get("ReturnConsumedCapacity") is not None:
         base["ReturnConsumedCapacity"] = req["ReturnConsumedCapacity"]
-    hashes = partition_values(select.where, schema.hash.name, params)
+    hashes = _distinct(partition_values(select.where, schema.hash.name, params))
     if select.order_by is not None:
         key, ascending = select.order_by
         if len(key.elements) != 1 or key.elements[0] not in schema.names:
@@ -130,6 +145,11 @@ def reads(
         if not hashes:
             raise validation(text.ORDER_BY_SCAN)
         base["ScanIndexForward"] = ascending
+        # Partitions in key order too, so ORDER BY holds across them (IN lists, ORs).
+        kind = schema.hash.type
+        hashes.sort(
+            key=cmp_to_key(lambda a, b: compare_scalars(kind, a[kind], b[kind])), reverse=not ascending
+        )
     if not hashes:
         return [base]
     requests = []
@@ -161,7 +181,7 @@ def decode_token(req: dict[str, Any], token: str) -> tuple[int, Item | None]:
         digest, position, last = msgpack.unpackb(base64.b64decode(token, validate=True), raw=False)
     except (binascii.Error, ValueError, TypeError, msgpack.UnpackException):
         raise validation(text.INVALID_TOKEN) from None
-    if not isinstance(position, int) or not (last is None or isinstance(last, dict)):
+    if not isinstance(position, int) or position < 0 or not (last is None or isinstance(last, dict)):
         raise validation(text.INVALID_TOKEN)
     if digest != statement_print(req):
         raise validation(text.TOKEN_MISMATCH)
@@ -181,8 +201,12 @@ class KeyedGet:
     members: dict[str, Any]  # ProjectionExpression and its names, if any
 
 
-_PLANS: dict[tuple[str, str, int], KeyedGet | None] = {}
+# Per store (a process may open several): (region, statement, catalog generation) -> plan.
+_PLANS: weakref.WeakKeyDictionary[Store, dict[tuple[str, str, int], KeyedGet | None]] = (
+    weakref.WeakKeyDictionary()
+)
 _MAX_PLANS = 1024
+_UNPLANNED = object()
 
 
 def single_item(
@@ -193,14 +217,18 @@ def single_item(
     Plans are cached by statement under the catalog generation they were made in."""
     if select.source.index is not None or select.where is None or req.get("NextToken") is not None:
         return None
+    plans = _PLANS.get(ctx.store)
+    if plans is None:
+        plans = _PLANS.setdefault(ctx.store, {})
     cache_key = (ctx.region, req["Statement"], ctx.store.catalog_generation)
-    if cache_key in _PLANS:
-        plan = _PLANS[cache_key]
-    else:
+    cached = plans.get(cache_key, _UNPLANNED)
+    if cached is _UNPLANNED:
         plan = _keyed_get(ctx, select)
-        if len(_PLANS) >= _MAX_PLANS:
-            _PLANS.clear()
-        _PLANS[cache_key] = plan
+        if len(plans) >= _MAX_PLANS:
+            plans.clear()
+        plans[cache_key] = plan
+    else:
+        plan = cached  # type: ignore[assignment]
     if plan is None:
         return None
     request: dict[str, Any] = {
@@ -212,8 +240,15 @@ def single_item(
         if member in req:
             request[member] = req[member]
     # Parameters were checked as attribute values and literals are bound canonically, so
-    # the request goes to GetItem as a checked one.
-    response = get_item.run(ctx, request)
+    # the request goes to GetItem as a checked one. A plan made before another process
+    # changed the table's key schema fails its key check: the general path then answers.
+    try:
+        response = get_item.run(ctx, request)
+    except DynamoError:
+        if cached is _UNPLANNED:
+            raise
+        plans.pop(cache_key, None)
+        return None
     out: dict[str, Any] = {"Items": [response["Item"]] if "Item" in response else []}
     if "ConsumedCapacity" in response:
         out["ConsumedCapacity"] = response["ConsumedCapacity"]

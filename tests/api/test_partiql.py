@@ -494,3 +494,30 @@ def test_batch_errors(client: Any, table: str) -> None:
         client.batch_execute_statement(Statements=[])
     with raises("ValidationException", startswith="1 validation error detected: Value '["):
         client.batch_execute_statement(Statements=[read] * 26)
+
+
+def test_partitions_once_each_and_in_key_order(client: Any, hr: str) -> None:
+    # A partition named twice is read once; ORDER BY orders across partitions as within them.
+    twice = run(client, f"SELECT sk FROM \"{hr}\" WHERE pk IN ['q', 'q']")
+    assert twice["Items"] == [{"sk": n(0)}]
+    ascending = run(client, f"SELECT pk, sk FROM \"{hr}\" WHERE pk IN ['q', 'p'] ORDER BY pk")
+    assert [item["pk"]["S"] for item in ascending["Items"]] == ["p"] * 10 + ["q"]
+    descending = run(client, f"SELECT pk, sk FROM \"{hr}\" WHERE pk = 'p' OR pk = 'q' ORDER BY pk DESC")
+    assert [item["pk"]["S"] for item in descending["Items"]] == ["q"] + ["p"] * 10
+    assert [item["sk"]["N"] for item in descending["Items"][1:]] == [str(i) for i in range(9, -1, -1)]
+
+
+def test_deeply_nested_statements_are_refused_not_crashed(client: Any, hr: str, table: str) -> None:
+    # Nesting no real statement needs is a ValidationException (never an internal error),
+    # and in a batch it is that statement's own error.
+    nested = f'SELECT * FROM "{hr}" WHERE ' + "(" * 600 + "pk = 'p'" + ")" * 600
+    with raises("ValidationException"):
+        run(client, nested)
+    long_sum = f'UPDATE "{table}" SET x = 1' + " + 1" * 1000 + " WHERE pk = 'a'"
+    with raises("ValidationException"):
+        run(client, long_sum)
+    batch = client.batch_execute_statement(
+        Statements=[{"Statement": nested}, {"Statement": f"SELECT * FROM \"{hr}\" WHERE pk = 'q' AND sk = 0"}]
+    )
+    assert batch["Responses"][0]["Error"]["Code"] == "ValidationError"
+    assert batch["Responses"][1]["Item"]["v"] == {"S": "q0"}
