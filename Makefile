@@ -49,6 +49,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) -m benchmarks.exports
 	$(PY) -m benchmarks.cache
 	$(PY) -m benchmarks.legacy
+	$(PY) -m benchmarks.ycsb
 
 bench-quick: $(VENV)/.installed-dev
 	$(PY) -m benchmarks.engine --quick --out ''
@@ -60,6 +61,7 @@ bench-quick: $(VENV)/.installed-dev
 	$(PY) -m benchmarks.exports --quick --out ''
 	$(PY) -m benchmarks.cache --quick --out ''
 	$(PY) -m benchmarks.legacy --quick --out ''
+	$(PY) -m benchmarks.ycsb --quick --out ''
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache
