@@ -11,7 +11,7 @@ D reads the latest records. Every target runs the very same pre-generated operat
 
 Targets: ``raw`` (LMDB + msgpack by hand: the ceiling), ``embedded`` (dynamo.connect),
 ``http`` (``dynamo serve`` driven by the asyncio load generator of pre-built requests, with
-the server's CPU per operation), ``moto`` (boto3 in process under ``mock_aws``, fewer
+the server's CPU per operation; also with ``--workers 2``), ``moto`` (boto3 in process under ``mock_aws``, fewer
 operations: it is slow) and, with ``--vs URL``, any other DynamoDB endpoint. Writes are
 strictly durable everywhere (each commit fsyncs), as DynamoDB acknowledges them.
 
@@ -284,14 +284,15 @@ def run_raw(plan: dict[str, list[Op]], records: int, seconds: float) -> dict[str
 
 
 def run_http(
-    plan: dict[str, list[Op]], records: int, seconds: float, url: str | None = None
+    plan: dict[str, list[Op]], records: int, seconds: float, url: str | None = None, workers: int = 1
 ) -> dict[str, Any]:
     """Our server (or the endpoint at ``url``), driven by pre-built HTTP requests."""
     sys.path.insert(0, str(ROOT))
     from benchmarks.common import HttpCaller
-    from tests.helpers import running_server
+    from tests.helpers import children, running_server
 
     def measure(target: str, pid: int | None) -> dict[str, Any]:
+        pids = [] if pid is None else [pid, *children(pid)]
         caller = HttpCaller(target)
         caller("CreateTable", SCHEMA)
         time.sleep(0.5 if pid is None else 0)  # other endpoints may keep a new table CREATING
@@ -302,7 +303,7 @@ def run_http(
         out = {}
         for name, ops in plan.items():
             rendered = [render(target, op_name, body) for op in ops for op_name, body in requests_of(op)]
-            cpu = server_cpu(pid) if pid is not None else 0.0
+            cpu = sum(server_cpu(p) for p in pids)
             result = drive(target, rendered, connections=4, seconds=seconds)
             row: dict[str, Any] = {
                 "ops": result.requests,
@@ -311,14 +312,15 @@ def run_http(
                 "p99_us": result.percentile(0.99),
                 "errors": result.errors,
             }
-            if pid is not None:
-                row["server_cpu_us"] = (server_cpu(pid) - cpu) / max(1, result.requests) * 1e6
+            if pids:
+                used = sum(server_cpu(p) for p in pids) - cpu
+                row["server_cpu_us"] = used / max(1, result.requests) * 1e6
             out[name] = row
         return out
 
     if url is not None:
         return measure(url, None)
-    with running_server("--in-memory", "--ttl-interval", "0") as (target, process):
+    with running_server("--in-memory", "--ttl-interval", "0", "--workers", str(workers)) as (target, process):
         return measure(target, process.pid)
 
 
@@ -409,6 +411,7 @@ def main() -> None:
         "raw": run_raw(plan, records, seconds),
         "embedded": run_embedded(plan, records, seconds),
         "http": run_http(plan, records, seconds),
+        "http x2 workers": run_http(plan, records, seconds, workers=2),
         "moto": run_moto(moto_plan, min(records, 2_000), seconds),
     }
     if args.vs:

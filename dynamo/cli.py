@@ -70,6 +70,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="serve with N processes over the same data directory (default 1; not with --dax-port)",
+    )
+    serve.add_argument(
         "--s3-dir",
         default=None,
         metavar="PATH",
@@ -150,6 +157,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         from dynamo.server import serve
 
         cache = _cache_settings(args)
+        if args.workers < 1:
+            _parser().error("--workers is a number of processes, 1 or more")
+        if args.workers > 1 and args.dax_port is not None:
+            _parser().error("--dax-port serves a cache of one process: it cannot be combined with --workers")
         serve(
             host=args.host,
             port=args.port,
@@ -159,6 +170,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             log_level=args.log_level,
             dax_port=args.dax_port,
             cache=cache,
+            workers=args.workers,
             settings=Settings(
                 account_id=args.account_id,
                 table_create_delay=args.table_create_delay,

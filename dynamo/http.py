@@ -14,6 +14,7 @@ import gzip
 import logging
 import re
 import zlib
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final
 from urllib.parse import parse_qs
@@ -128,10 +129,16 @@ class App:
     endpoint: the DynamoDB protocol as a DAX cluster would serve it, plus ``GET /stats``)."""
 
     def __init__(
-        self, engine: Engine, *, default_region: str = DEFAULT_REGION, cache: Cache | None = None
+        self,
+        engine: Engine,
+        *,
+        default_region: str = DEFAULT_REGION,
+        cache: Cache | None = None,
+        on_shutdown: Callable[[], None] | None = None,
     ) -> None:
         self.engine = engine
         self.cache = cache
+        self._on_shutdown = on_shutdown  # a worker process closes its own engine
         self.default_region = default_region
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dynamo-writer")
         self._workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dynamo-worker")
@@ -151,6 +158,8 @@ class App:
             elif message["type"] == "lifespan.shutdown":
                 self._writer.shutdown(wait=True)
                 self._workers.shutdown(wait=True)
+                if self._on_shutdown is not None:
+                    self._on_shutdown()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

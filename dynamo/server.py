@@ -3,13 +3,23 @@
 With a cache port, one process serves two endpoints over the same engine: the main port,
 uncached, and the cache port with a :class:`dynamo.cache.Cache` in front (as an
 application points at a DAX cluster), both on one event loop.
+
+With ``workers`` > 1, uvicorn's supervisor runs that many processes on one listening
+socket, each with its own engine over the same LMDB directory (LMDB is multi-process:
+readers never block, writers take turns, and each engine reloads the catalog when another
+process changes it). One worker, the first to lock ``maintenance.lock``, runs TTL sweeps
+and stream upkeep.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import fcntl
+import json
 import logging
+import os
 import shutil
 import signal
 import tempfile
@@ -18,13 +28,18 @@ from types import FrameType
 from typing import Any
 
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from dynamo.cache import Cache, CacheSettings
-from dynamo.engine import Engine
+from dynamo.engine import Engine, Settings
 from dynamo.http import App
 from storage.env import Durability
 
 log = logging.getLogger("dynamo")
+
+#: How the supervisor tells its worker processes what to serve (JSON).
+WORKER_OPTIONS = "DYNAMO_SERVE_WORKER"
+_maintenance_lock: int | None = None  # held for the worker's lifetime once taken
 
 
 class _Server(uvicorn.Server):
@@ -72,6 +87,7 @@ def serve(
     log_level: str = "info",
     dax_port: int | None = None,
     cache: CacheSettings | None = None,
+    workers: int = 1,
     **engine_options: Any,
 ) -> None:
     """Serve a data directory (or, ``in_memory``, a temporary one deleted on exit) until
@@ -79,6 +95,14 @@ def serve(
     ``dax_port`` also serves the cache endpoint (``cache`` settings) on that port."""
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     path = tempfile.mkdtemp(prefix="dynamo-mem-") if in_memory or data_dir is None else data_dir
+    if workers > 1:
+        try:
+            _serve_workers(path, host, port, workers, durability, data_dir, **engine_options)
+        finally:
+            if path != data_dir:
+                shutil.rmtree(path, ignore_errors=True)
+            log.info("dynamo stopped")
+        return
     engine = Engine(path, durability=durability, **engine_options)
     front = None
     try:
@@ -119,11 +143,74 @@ def serve(
         log.info("dynamo stopped")
 
 
-def _config(app: App, host: str, port: int) -> uvicorn.Config:
+def _serve_workers(
+    path: str,
+    host: str,
+    port: int,
+    workers: int,
+    durability: Durability,
+    data_dir: str | None,
+    **options: Any,
+) -> None:
+    settings: Settings = options.get("settings") or Settings()
+    max_dbs = options.get("max_dbs", 1024)
+    # The directory is initialised once, here, before any worker opens it.
+    Engine(
+        path,
+        durability=durability,
+        settings=dataclasses.replace(settings, maintenance_interval=0),
+        max_dbs=max_dbs,
+    ).close()
+    os.environ[WORKER_OPTIONS] = json.dumps(
+        {"path": path, "durability": durability, "settings": dataclasses.asdict(settings), "max_dbs": max_dbs}
+    )
+    config = _config("dynamo.server:worker_app", host, port, factory=True, workers=workers)
+    sock = config.bind_socket()
+    shown = f"{path} (temporary, deleted on exit)" if path != data_dir else path
+    log.info(
+        "dynamo serving http://%s:%d data dir %s durability %s workers %d",
+        host,
+        port,
+        shown,
+        durability,
+        workers,
+    )
+    Multiprocess(config, sockets=[sock]).run()
+
+
+def worker_app() -> App:
+    """The application of one worker process: its own engine on the shared directory."""
+    options = json.loads(os.environ[WORKER_OPTIONS])
+    settings = Settings(**options["settings"])
+    if not _take_maintenance(options["path"]):
+        settings = dataclasses.replace(settings, maintenance_interval=0)
+    engine = Engine(
+        options["path"], durability=options["durability"], settings=settings, max_dbs=options["max_dbs"]
+    )
+    return App(engine, on_shutdown=engine.close)
+
+
+def _take_maintenance(path: str) -> bool:
+    """Whether this worker is the one that runs background maintenance (an flock held for
+    the process's lifetime; the lock goes with the process, so a restarted worker can take it)."""
+    global _maintenance_lock
+    fd = os.open(os.path.join(path, "maintenance.lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return False
+    _maintenance_lock = fd
+    return True
+
+
+def _config(app: App | str, host: str, port: int, **extra: Any) -> uvicorn.Config:
+    """uvicorn as every port is served (``extra``: a worker factory's options)."""
     return uvicorn.Config(
         app,
         host=host,
         port=port,
+        **extra,
         lifespan="on",
         server_header=False,
         access_log=False,
