@@ -245,9 +245,12 @@ class App:
                     return 200, hit
             ctx = self.engine.context(region)
             handle = dispatch.handle if self.cache is None else self.cache.handle
-            if operation.writes or operation.blocking:
+            writes = operation.writes and not (
+                operation.reads_only is not None and operation.reads_only(request)
+            )
+            if writes or operation.blocking:
                 loop = asyncio.get_running_loop()
-                pool = self._writer if operation.writes else self._workers
+                pool = self._writer if writes else self._workers
                 result = await loop.run_in_executor(pool, handle, ctx, name, request, JSON, service)
             else:
                 result = handle(ctx, name, request, JSON, service)

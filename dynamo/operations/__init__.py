@@ -31,6 +31,9 @@ class Operation:
     #: Long-running but not a writer (a backup reads a whole table): the HTTP server runs
     #: it on a worker thread, off both the event loop and the writer thread.
     blocking: bool = False
+    #: For an operation that may or may not write (PartiQL): whether this raw request only
+    #: reads, so the HTTP server serves it as a read, never queued behind writes.
+    reads_only: Callable[[Any], bool] | None = None
 
 
 DYNAMODB: Final = "DynamoDB_20120810"

@@ -17,7 +17,7 @@ from dynamo.errors import DynamoError, translate, validation
 from dynamo.fingerprint import fingerprint
 from dynamo.operations import Operation, get_item
 from dynamo.params import RETURN_VALUES_ON_CONDITION_CHECK_FAILURE, enum, return_consumed_capacity
-from dynamo.partiql import ast, parse_bound, writes
+from dynamo.partiql import ast, parse_bound, reads_only, writes
 from dynamo.partiql import errors as text
 from dynamo.partiql.calls import call, merge_capacity
 from dynamo.partiql.singles import KeyedRead, keyed_read
@@ -161,4 +161,5 @@ def _execute(
     return {"TableName": planned.params["TableName"]}, done.get("ConsumedCapacity")
 
 
-OPERATION = Operation("BatchExecuteStatement", REQUEST, run, writes=True)
+# A batch of SELECTs is served as the reads it is; any write goes to the writer thread.
+OPERATION = Operation("BatchExecuteStatement", REQUEST, run, writes=True, reads_only=reads_only("Statements"))

@@ -14,7 +14,7 @@ from dynamo.engine import Context
 from dynamo.errors import validation
 from dynamo.operations import Operation
 from dynamo.params import RETURN_VALUES_ON_CONDITION_CHECK_FAILURE, enum, return_consumed_capacity
-from dynamo.partiql import ast, parse_bound, select, writes
+from dynamo.partiql import ast, parse_bound, reads_only, select, writes
 from dynamo.partiql import errors as text
 from dynamo.shapes import Boolean, Integer, List, Member, Request, String
 
@@ -44,6 +44,5 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     return writes.execute(ctx, writes.plan(ctx, statement, params), req)
 
 
-# Writes go to the HTTP server's writer thread; so do reads, which is harmless (LMDB
-# readers never wait for the writer) and keeps one operation on one path.
-OPERATION = Operation("ExecuteStatement", REQUEST, run, writes=True)
+# Writes go to the HTTP server's writer thread; a SELECT is served as the read it is.
+OPERATION = Operation("ExecuteStatement", REQUEST, run, writes=True, reads_only=reads_only())

@@ -15,7 +15,7 @@ from dynamo.engine import Context
 from dynamo.errors import DynamoError, validation
 from dynamo.operations import Operation, transact_get_items, transact_write_items
 from dynamo.params import RETURN_VALUES_ON_CONDITION_CHECK_FAILURE, enum, return_consumed_capacity
-from dynamo.partiql import ast, parse_bound, writes
+from dynamo.partiql import ast, parse_bound, reads_only, writes
 from dynamo.partiql import errors as text
 from dynamo.partiql.calls import call
 from dynamo.partiql.singles import KeyedRead, keyed_read
@@ -125,4 +125,7 @@ def _with_duplicates(exc: DynamoError, inserts: list[bool]) -> DynamoError:
     return DynamoError(exc.code, f"{CANCELLED} [{codes}]", extra={"CancellationReasons": reasons})
 
 
-OPERATION = Operation("ExecuteTransaction", REQUEST, run, writes=True)
+# A transaction of SELECTs (TransactGetItems) is served as a read.
+OPERATION = Operation(
+    "ExecuteTransaction", REQUEST, run, writes=True, reads_only=reads_only("TransactStatements")
+)

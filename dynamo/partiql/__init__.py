@@ -10,8 +10,9 @@ semantics.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import Any
 
 from dynamo.errors import validation
 from dynamo.partiql import ast
@@ -34,4 +35,24 @@ def parse_bound(statement: str, params: Sequence[AttributeValue] | None) -> ast.
     return parsed.statement
 
 
-__all__ = ["parse", "parse_bound"]
+def reads_only(member: str | None = None) -> Callable[[Any], bool]:
+    """``Operation.reads_only`` for PartiQL: whether a raw request's statement (or every
+    statement of its list ``member``) is a SELECT, judged by the first word, before any
+    checking: cheap enough for the HTTP server to route the request as a read."""
+
+    def check(request: Any) -> bool:
+        if not isinstance(request, dict):
+            return False
+        if member is None:
+            statements = [request.get("Statement")]
+        else:
+            entries = request.get(member)
+            if not isinstance(entries, list) or not entries:
+                return False
+            statements = [entry.get("Statement") if isinstance(entry, dict) else None for entry in entries]
+        return all(isinstance(s, str) and s.lstrip()[:6].upper() == "SELECT" for s in statements)
+
+    return check
+
+
+__all__ = ["parse", "parse_bound", "reads_only"]

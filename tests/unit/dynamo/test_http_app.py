@@ -81,3 +81,42 @@ def test_app_keeps_serving_after_a_500(app: App, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(dispatch, "handle", flaky)
     assert call(app, "DynamoDB_20120810.ListTables", b"{}")[0] == 500
     assert call(app, "DynamoDB_20120810.ListTables", b"{}")[0] == 200
+
+
+def test_partiql_selects_are_served_as_reads(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A SELECT (alone, in a batch, in a transaction) never waits behind the writer thread;
+    # a write still goes through it.
+    class Closed:
+        def submit(self, *args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("the writer thread was used")
+
+    call(
+        app,
+        "DynamoDB_20120810.CreateTable",
+        json.dumps(
+            {
+                "TableName": "reads",
+                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+                "BillingMode": "PAY_PER_REQUEST",
+            }
+        ).encode(),
+    )
+    monkeypatch.setattr(app, "_writer", Closed())
+    select = "SELECT * FROM \"reads\" WHERE pk = 'a'"
+    for target, body in (
+        ("ExecuteStatement", {"Statement": select}),
+        ("BatchExecuteStatement", {"Statements": [{"Statement": select}]}),
+        (
+            "ExecuteTransaction",
+            {"TransactStatements": [{"Statement": "  select * from \"reads\" where pk = 'a'"}]},
+        ),
+    ):
+        status, _, payload = call(app, f"DynamoDB_20120810.{target}", json.dumps(body).encode())
+        assert status == 200, payload
+    status, _, _ = call(
+        app,
+        "DynamoDB_20120810.ExecuteStatement",
+        json.dumps({"Statement": "DELETE FROM \"reads\" WHERE pk = 'a'"}).encode(),
+    )
+    assert status == 500  # it went to the (closed) writer thread
