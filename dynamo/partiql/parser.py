@@ -419,6 +419,8 @@ class _Parser:
                     key = self.advance()
                     if key.kind != STRING:  # map keys are single-quoted strings
                         raise unexpected(key)
+                    if any(name == key.text for name, _ in entries):  # never "the last one wins"
+                        raise validation(f"Duplicate key in a map literal: {key.text}")  # unconfirmed
                     self.punct(":")
                     entries.append((key.text, self.value()))
                     if not self.accept_punct(","):

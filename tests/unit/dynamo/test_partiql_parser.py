@@ -151,3 +151,15 @@ def test_exists_and_delete() -> None:
 def test_errors(statement: str, message: str) -> None:
     # Malformed statements carry the envelope; unsupported features their own bare texts.
     assert error_of(statement) == message
+
+
+def test_map_literals_name_each_key_once() -> None:
+    # A key given twice in a map literal is refused rather than silently overwritten.
+    assert error_of("INSERT INTO \"t\" VALUE {'pk': 'a', 'pk': 'b'}") == "Duplicate key in a map literal: pk"
+
+
+def test_deep_nesting_is_a_validation_error() -> None:
+    # Nesting deeper than any real statement is refused as malformed, never a crash.
+    assert error_of('SELECT * FROM "t" WHERE ' + "(" * 1000 + "a = 1" + ")" * 1000).startswith(
+        "Statement wasn't well formed, can't be processed: "
+    )
