@@ -50,6 +50,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) -m benchmarks.cache
 	$(PY) -m benchmarks.legacy
 	$(PY) -m benchmarks.ycsb
+	$(PY) -m benchmarks.group_commit
 
 bench-quick: $(VENV)/.installed-dev
 	$(PY) -m benchmarks.engine --quick --out ''
@@ -62,6 +63,7 @@ bench-quick: $(VENV)/.installed-dev
 	$(PY) -m benchmarks.cache --quick --out ''
 	$(PY) -m benchmarks.legacy --quick --out ''
 	$(PY) -m benchmarks.ycsb --quick --out ''
+	$(PY) -m benchmarks.group_commit --quick --out ''
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

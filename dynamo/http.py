@@ -3,8 +3,9 @@
 Framing only (reference 1.1-1.4): body limits, content types, gzip, JSON, the target
 header, the SigV4 authorization header (its shape, and the region it is scoped to), CRC32
 and request ids. Everything else is ``dispatch.handle``, exactly as for the embedded
-client. Reads run on the event loop; writes run on one writer thread, because LMDB allows
-one writer at a time and a durable commit waits for the disk.
+client. Reads run on the event loop; writes run on a pool of writer threads, off the loop
+because a durable commit waits for the disk: LMDB applies them one at a time, and item
+writes that arrive together share one commit and fsync (group commit, ``storage.env``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from dynamo.shapes import JSON
 log = logging.getLogger("dynamo.http")
 
 MAX_BODY: Final = 16 * 1024 * 1024
+WRITERS: Final = 8  # writer threads: up to this many writes share one commit
 # Region names (any, as local tools use "local" or "localhost"; but not empty or arbitrary).
 _REGION: Final = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 GZIP_THRESHOLD: Final = 4096
@@ -140,7 +142,9 @@ class App:
         self.cache = cache
         self._on_shutdown = on_shutdown  # a worker process closes its own engine
         self.default_region = default_region
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dynamo-writer")
+        # Several writer threads, so that writes arriving together can share one commit and
+        # fsync (group commit, storage.env); LMDB still applies them one at a time.
+        self._writer = ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="dynamo-writer")
         self._workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dynamo-worker")
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:

@@ -163,7 +163,8 @@ class Store:
 
     def listen(self, listener: CommitListener) -> Callable[[], None]:
         """Call ``listener`` after every commit of this process, in commit order (it runs
-        with the write lock held, so it must be quick); returns how to stop."""
+        with the write lock held, so it must be quick; a grouped write's listeners run on
+        the thread leading the group, in the writer's context); returns how to stop."""
         self._listeners = [*self._listeners, listener]
 
         def stop() -> None:
@@ -171,8 +172,11 @@ class Store:
 
         return stop
 
-    def write(self, fn: Callable[[WriteView], T]) -> T:
-        """Run ``fn`` in one write transaction; everything it does commits together."""
+    def write(self, fn: Callable[[WriteView], T], *, grouped: bool = False) -> T:
+        """Run ``fn`` in one write transaction; everything it does commits together.
+
+        ``grouped`` (item writes): the commit may be shared with other threads' grouped
+        writes, one fsync for all (see ``Environment.write``)."""
 
         def run(txn: WriteTxn) -> T:
             catalog = self._catalog
@@ -201,7 +205,7 @@ class Store:
                 txn.after_commit(notify)
             return result
 
-        return self.env.write(run)
+        return self.env.write(run, grouped=grouped)
 
     def close(self) -> None:
         self.env.close()

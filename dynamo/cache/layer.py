@@ -32,6 +32,7 @@ generation under the same lock), so an old snapshot never overwrites a newer ima
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import sys
 import threading
@@ -58,6 +59,13 @@ from storage.store import ItemChanges, TableChanges
 from storage.values import Item
 
 log = logging.getLogger("dynamo.cache")
+
+# The cache a write is going through, if any: a context variable rather than a thread
+# attribute, because a grouped commit runs each write (and its commit listeners) in the
+# writer's own context on whichever thread leads the group.
+_writing_through: contextvars.ContextVar[Cache | None] = contextvars.ContextVar(
+    "writing_through", default=None
+)
 
 Mode = Literal["dax", "coherent"]
 MODES: Final = ("dax", "coherent")
@@ -217,7 +225,6 @@ class Cache:
         self.queries = BoundedCache("QueryCache", settings.query_bytes, settings.query_ttl, clock)
         self._coherent = settings.mode == "coherent"
         self._lock = threading.Lock()
-        self._local = threading.local()  # .through: this thread is writing through the cache
         self._generations: dict[Group, int] = {}
         # (ProjectionExpression, names) -> projector, for requests whose projection was checked.
         self._projectors: dict[tuple[Any, Hashable], Project] = {}
@@ -340,11 +347,11 @@ class Cache:
             if handler is not None:
                 return dispatch.handle(ctx, name, request, mode, service, run=handler)
             if name in WRITES and not self._coherent:
-                self._local.through = True
+                token = _writing_through.set(self)
                 try:
                     return dispatch.handle(ctx, name, request, mode, service)
                 finally:
-                    self._local.through = False
+                    _writing_through.reset(token)
         return dispatch.handle(ctx, name, request, mode, service)
 
     def _get_item(self, ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
@@ -503,7 +510,7 @@ class Cache:
     # -- commits ----------------------------------------------------------------------------
 
     def _committed(self, item_changes: ItemChanges, table_changes: TableChanges) -> None:
-        """After every commit in this process (in the committing thread, in commit order).
+        """After every commit in this process (in commit order, in the writer's context).
 
         The write has committed whatever happens here: if updating the caches fails, they
         are emptied (a cache may forget, never lie) and the write still succeeds."""
@@ -518,7 +525,7 @@ class Cache:
                     self._generations[group] += 1
 
     def _apply(self, item_changes: ItemChanges, table_changes: TableChanges) -> None:
-        through = getattr(self._local, "through", False)
+        through = _writing_through.get() is self
         coherent = self._coherent
         touched: set[Group] = set(table_changes)
         images: list[tuple[ItemKey, bytes | None, Group]] = []

@@ -141,7 +141,7 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
             (w.name, rmw.apply(ctx, view, tables[w.name], w.key, rmw.replace_with(w.item))) for w in writes
         ]
 
-    return _response(ctx.store.write(write), req)
+    return _response(ctx.store.write(write, grouped=True), req)
 
 
 def _response(changes: list[tuple[str, rmw.Change]], req: dict[str, Any]) -> dict[str, Any]:

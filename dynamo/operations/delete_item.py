@@ -50,7 +50,7 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
             )
         return rmw.apply(ctx, view, table, check_key(table.key_schema, req["Key"]), mutate)
 
-    return response(ctx.store.write(delete), req)
+    return response(ctx.store.write(delete, grouped=True), req)
 
 
 OPERATION = Operation("DeleteItem", REQUEST, run, writes=True, envelope=True)

@@ -53,7 +53,7 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
         check_index_keys(table, item)
         return rmw.apply(ctx, view, table, item, mutate)
 
-    return response(ctx.store.write(put), req)
+    return response(ctx.store.write(put, grouped=True), req)
 
 
 OPERATION = Operation("PutItem", REQUEST, run, writes=True, envelope=True)

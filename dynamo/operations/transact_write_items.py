@@ -237,7 +237,7 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
             idempotency.remember(view, tables, now)
         return _response(actions, tables, outcomes, req)
 
-    return ctx.store.write(transact)
+    return ctx.store.write(transact, grouped=True)
 
 
 def _evaluate(

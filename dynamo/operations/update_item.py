@@ -57,7 +57,7 @@ def run(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
         return rmw.apply(ctx, view, table, key, mutate)
 
     try:
-        change = ctx.store.write(write)
+        change = ctx.store.write(write, grouped=True)
     except UpdateError as exc:
         if "AttributeUpdates" in req and exc.message == WRONG_TYPE:
             raise validation(TYPE_MISMATCH) from None  # the legacy form's own words

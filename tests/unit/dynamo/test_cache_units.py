@@ -323,3 +323,32 @@ def test_coherent_reads_under_concurrent_writes_are_never_older_than_acknowledge
     for thread in threads:
         thread.join()
     assert acknowledged[0] > 10 and not stale, stale[:3]
+
+
+def test_dax_write_through_holds_under_group_commit(pair: Any) -> None:
+    # Writes through the cache from many threads (their commits grouped, led by any one of
+    # them) each update the item cache: every writer then reads its own write as a hit.
+    import threading
+
+    cached, direct, cache = pair(CacheSettings(mode="dax", item_ttl=0))
+    barrier = threading.Barrier(8)
+    stale: list[str] = []
+
+    def writer(i: int) -> None:
+        barrier.wait()
+        for n in range(20):
+            value = f"{i}-{n}"
+            if i % 2:  # around the cache: may lead a group holding others' writes through it
+                direct.put_item(TableName=TABLE, Item={"pk": {"S": f"d{i}"}, "v": {"S": value}})
+                continue
+            cached.put_item(TableName=TABLE, Item={"pk": {"S": f"w{i}"}, "v": {"S": value}})
+            if cached.get_item(TableName=TABLE, Key={"pk": {"S": f"w{i}"}})["Item"]["v"]["S"] != value:
+                stale.append(value)
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not stale
+    assert cache.stats()["ItemCache"]["Misses"] == 0  # every read was answered by the write-through
