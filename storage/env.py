@@ -413,9 +413,15 @@ class Environment:
                 self._retiring.difference_update(wtxn._claimed)
             self._housekeep()
             for slot, wtxn, value in done:
-                for callback in wtxn._after_commit:
-                    slot.context.run(callback)
-                slot.succeed(value)
+                # Committed: a callback that raises is that writer's error alone (as it
+                # would be without grouping), never the others'.
+                try:
+                    for callback in wtxn._after_commit:
+                        slot.context.run(callback)
+                except BaseException as exc:
+                    slot.fail(exc)
+                else:
+                    slot.succeed(value)
             return
 
     def _housekeep(self) -> None:

@@ -121,3 +121,28 @@ def test_a_full_map_grows_and_the_whole_group_retries(tmp_path: Path) -> None:
     assert env.map_size > 1 << 20
     assert all(count >= 1 for count in calls)
     env.close()
+
+
+def test_a_failing_callback_is_only_its_writers_error(env: Environment) -> None:
+    # After the shared commit, one writer's failing callback fails that writer alone; the
+    # data of every writer is committed.
+    barrier = threading.Barrier(THREADS)
+    errors: dict[int, BaseException] = {}
+
+    def writer(i: int) -> None:
+        def fn(txn: WriteTxn) -> None:
+            txn.put(txn.db(b"t"), f"cb{i}".encode(), b"v")
+            if i == 3:
+                txn.after_commit(lambda: 1 / 0)
+
+        barrier.wait()
+        try:
+            env.write(fn, grouped=True)
+        except ZeroDivisionError as exc:
+            errors[i] = exc
+
+    _run_threads(writer)
+    assert list(errors) == [3]
+    with env.read() as txn:
+        db = txn.db(b"t")
+        assert all(txn.get(db, f"cb{i}".encode()) == b"v" for i in range(THREADS))
