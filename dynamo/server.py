@@ -23,6 +23,8 @@ import os
 import shutil
 import signal
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from types import FrameType
 from typing import Any
@@ -182,11 +184,22 @@ def worker_app() -> App:
     """The application of one worker process: its own engine on the shared directory."""
     options = json.loads(os.environ[WORKER_OPTIONS])
     settings = Settings(**options["settings"])
-    if not _take_maintenance(options["path"]):
+    interval = settings.maintenance_interval
+    path = options["path"]
+    leading = interval > 0 and _take_maintenance(path)
+    if not leading:
         settings = dataclasses.replace(settings, maintenance_interval=0)
-    engine = Engine(
-        options["path"], durability=options["durability"], settings=settings, max_dbs=options["max_dbs"]
-    )
+    engine = Engine(path, durability=options["durability"], settings=settings, max_dbs=options["max_dbs"])
+    if interval > 0 and not leading:
+        # Another worker maintains; should it go (a restart, SIGHUP), this one takes over.
+        def wait_for_lead() -> None:
+            while not engine.closed:
+                if _take_maintenance(path):
+                    engine.maintenance.start(interval)
+                    return
+                time.sleep(min(interval, 5.0))
+
+        threading.Thread(target=wait_for_lead, name="dynamo-maintenance-standby", daemon=True).start()
     return App(engine, on_shutdown=engine.close)
 
 

@@ -25,6 +25,7 @@ transaction becomes visible to others only after that transaction commits.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
 import threading
@@ -44,6 +45,7 @@ DEFAULT_MAP_SIZE = 256 * 1024 * 1024
 # How long a group's leader may wait for the writers of the previous group to queue again:
 # a fraction of one fsync (hundreds of microseconds on SSDs).
 GATHER_SECONDS = 0.0003
+MAX_GROUP = 64  # writers per group: one transaction must stay of a sensible size
 DEFAULT_MAX_DBS = 1024  # tables + indexes + logs; each read txn costs ~1 ns per slot
 MAX_MAP_SIZE = 1 << 40
 
@@ -334,42 +336,67 @@ class Environment:
                 self._leader = slot
             leading = self._leader is slot
             self._queue_changed.notify()
-        if not leading:
-            slot.wake.wait()
-        if not slot.done:  # woken to lead
-            self._lead()
+        try:
+            if not leading:
+                slot.wake.wait()
+            if not slot.done:  # woken to lead
+                self._lead()
+        except BaseException:
+            # Interrupted (KeyboardInterrupt, ...): a write not yet taken into a group is
+            # withdrawn, and the lead it may hold passed on, so no later writer waits for
+            # it. One already in a group commits or fails with it.
+            self._withdraw(slot)
+            raise
         return slot.outcome()  # type: ignore[no-any-return]
 
+    def _withdraw(self, slot: _Slot) -> None:
+        with self._queue_lock:
+            if any(waiting is slot for waiting in self._queue):
+                self._queue = [waiting for waiting in self._queue if waiting is not slot]
+            if self._leader is slot:
+                self._hand_on()
+
+    def _hand_on(self) -> None:
+        """Make the oldest waiting writer the leader (the queue lock is held)."""
+        self._leader = self._queue[0] if self._queue else None
+        if self._leader is not None:
+            self._leader.wake.set()
+
     def _lead(self) -> None:
-        with self._queue_changed:
-            # The writers of the last group are likely on their way back: wait a fraction
-            # of an fsync for as many, rather than commit alone and make them wait a whole one.
-            deadline = time.monotonic() + GATHER_SECONDS
-            while len(self._queue) < self._last_group:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                self._queue_changed.wait(remaining)
-            batch, self._queue = self._queue, []
-        self._last_group = len(batch)
+        batch: list[_Slot] = []
+        error: BaseException | None = None
         try:
+            with self._queue_changed:
+                # The writers of the last group are likely on their way back: wait a
+                # fraction of an fsync for as many, rather than commit alone and make them
+                # wait a whole one.
+                deadline = time.monotonic() + GATHER_SECONDS
+                while len(self._queue) < self._last_group:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    self._queue_changed.wait(remaining)
+                batch, self._queue = self._queue[:MAX_GROUP], self._queue[MAX_GROUP:]
+            self._last_group = len(batch)
             with self._write_lock:
                 self._commit_group(batch)
+        except BaseException as exc:
+            error = exc
+            raise
         finally:
             for slot in batch:
-                if not slot.done:  # only if committing itself broke (never a slot's error)
-                    slot.fail(StorageError("the group commit did not complete"))
+                if not slot.done:  # committing itself broke: every writer learns why
+                    slot.fail(error or StorageError("the group commit did not complete"))
                 slot.wake.set()
             with self._queue_lock:
-                self._leader = self._queue[0] if self._queue else None
-                if self._leader is not None:
-                    self._leader.wake.set()
+                self._hand_on()
 
     def _commit_group(self, batch: list[_Slot]) -> None:
         """One parent transaction, one child per slot, one commit: writes that arrived
         together pay for one fsync between them."""
         while True:
             self._gate.enter()
+            committed = False
             try:
                 parent = self._begin(write=True)
                 try:
@@ -389,15 +416,19 @@ class Environment:
                         else:
                             done.append((slot, wtxn, value))
                     parent.commit()
+                    committed = True
                 except lmdb.MapFullError:
                     parent.abort()
                     full = True
                 except BaseException as exc:
-                    parent.abort()
-                    for slot in batch:
-                        if not slot.done:
-                            slot.fail(exc)
-                    return
+                    if committed:  # an interrupt after the commit: the data is durable
+                        full = False
+                    else:
+                        parent.abort()
+                        for slot in batch:
+                            if not slot.done:
+                                slot.fail(exc)
+                        return
                 else:
                     full = False
             finally:
@@ -407,14 +438,23 @@ class Environment:
                     slot.reset()
                 self._grow()
                 continue
+            self._after_group(done)
+            return
+
+    def _after_group(self, done: list[tuple[_Slot, WriteTxn, Any]]) -> None:
+        """Settle the committed writers: their data is durable whatever happens here, so
+        nothing after this point may report them failed on the group's account."""
+        try:
             for _, wtxn, _ in done:
                 self._handles.update(wtxn._created)
                 self._retiring.update(wtxn._dropped)
                 self._retiring.difference_update(wtxn._claimed)
-            self._housekeep()
+            with contextlib.suppress(Exception):  # housekeeping is retried after the next commit
+                self._housekeep()
+        finally:
             for slot, wtxn, value in done:
-                # Committed: a callback that raises is that writer's error alone (as it
-                # would be without grouping), never the others'.
+                # A callback that raises is that writer's error alone (as it would be
+                # without grouping), never the others'.
                 try:
                     for callback in wtxn._after_commit:
                         slot.context.run(callback)
@@ -422,7 +462,6 @@ class Environment:
                     slot.fail(exc)
                 else:
                     slot.succeed(value)
-            return
 
     def _housekeep(self) -> None:
         """After a commit, with the write lock held: retire dropped databases and grow the

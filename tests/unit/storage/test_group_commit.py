@@ -146,3 +146,41 @@ def test_a_failing_callback_is_only_its_writers_error(env: Environment) -> None:
     with env.read() as txn:
         db = txn.db(b"t")
         assert all(txn.get(db, f"cb{i}".encode()) == b"v" for i in range(THREADS))
+
+
+def test_an_interrupted_waiting_writer_withdraws_and_blocks_no_one(env: Environment) -> None:
+    # A writer interrupted (Ctrl-C) while its write waits for a group is withdrawn: it is
+    # not written, and the writers after it are not left without a leader.
+    import signal
+    import time
+
+    started = threading.Event()
+
+    def slow(txn: WriteTxn) -> None:
+        started.set()
+        time.sleep(0.4)
+        txn.put(txn.db(b"t"), b"slow", b"1")
+
+    leader = threading.Thread(target=lambda: env.write(slow, grouped=True))
+    leader.start()
+    started.wait()
+    main = threading.main_thread().ident
+    assert main is not None
+    timer = threading.Timer(0.1, lambda: signal.pthread_kill(main, signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        env.write(lambda txn: txn.put(txn.db(b"t"), b"interrupted", b"1"), grouped=True)
+    leader.join()
+    later = threading.Thread(
+        target=lambda: env.write(lambda txn: txn.put(txn.db(b"t"), b"later", b"1"), grouped=True)
+    )
+    later.start()
+    later.join(timeout=5)
+    assert not later.is_alive()
+    with env.read() as txn:
+        db = txn.db(b"t")
+        assert (txn.get(db, b"slow"), txn.get(db, b"interrupted"), txn.get(db, b"later")) == (
+            b"1",
+            None,
+            b"1",
+        )
