@@ -100,9 +100,13 @@ def prepare(request: dict[str, Any], spec: Expressions) -> Prepared:
             )
         if not names:
             raise validation("ExpressionAttributeNames must not be empty", envelope=True)
-        for key in names:
+        for key, name in names.items():
             if not _NAME_KEY.fullmatch(key):
                 raise validation(f'ExpressionAttributeNames contains invalid key: Syntax error; key: "{key}"')
+            if not name:  # DynamoDB's words, as applications match them
+                raise validation(
+                    f"ExpressionAttributeNames contains invalid value: Empty attribute name for key {key}"
+                )
     if values is not None:
         usable = [m for m in spec.value_members if m in request]
         if not usable:

@@ -188,6 +188,21 @@ def test_invalid_keys(client: Any, table: str) -> None:
         )
 
 
+def test_empty_attribute_name_value_is_refused(client: Any, table: str) -> None:
+    # ExpressionAttributeNames may not map a key to an empty name (the text applications match).
+    with raises(
+        "ValidationException",
+        "ExpressionAttributeNames contains invalid value: Empty attribute name for key #a",
+    ):
+        client.update_item(
+            TableName=table,
+            Key={"pk": S("a")},
+            UpdateExpression="SET #a = :v",
+            ExpressionAttributeNames={"#a": ""},
+            ExpressionAttributeValues={":v": N(1)},
+        )
+
+
 def test_invalid_value_names_its_key(client: Any, table: str) -> None:
     # An invalid ExpressionAttributeValues entry is reported with its key.
     with raises(
