@@ -51,6 +51,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) -m benchmarks.legacy
 	$(PY) -m benchmarks.ycsb
 	$(PY) -m benchmarks.group_commit
+	$(PY) -m benchmarks.scaling
 
 bench-quick: $(VENV)/.installed-dev
 	$(PY) -m benchmarks.engine --quick --out ''
@@ -64,6 +65,7 @@ bench-quick: $(VENV)/.installed-dev
 	$(PY) -m benchmarks.legacy --quick --out ''
 	$(PY) -m benchmarks.ycsb --quick --out ''
 	$(PY) -m benchmarks.group_commit --quick --out ''
+	$(PY) -m benchmarks.scaling --quick --out ''
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache
