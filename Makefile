@@ -52,6 +52,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) -m benchmarks.ycsb
 	$(PY) -m benchmarks.group_commit
 	$(PY) -m benchmarks.scaling
+	$(PY) -m benchmarks.micro
 
 bench-quick: $(VENV)/.installed-dev
 	$(PY) -m benchmarks.engine --quick --out ''
@@ -66,6 +67,7 @@ bench-quick: $(VENV)/.installed-dev
 	$(PY) -m benchmarks.ycsb --quick --out ''
 	$(PY) -m benchmarks.group_commit --quick --out ''
 	$(PY) -m benchmarks.scaling --quick --out ''
+	$(PY) -m benchmarks.micro --quick --out ''
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache
