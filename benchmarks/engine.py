@@ -127,7 +127,7 @@ def breakdown(client: Any, key: dict[str, Any]) -> dict[str, float]:
 
     ctx = client._ctx
     request = {"TableName": TABLE, "Key": key}
-    operation = dispatch.OPERATIONS["GetItem"]
+    operation = dispatch.operation("GetItem")
     loaded = operation.request.load_request(request, PYTHON)
     n = 20000
 
