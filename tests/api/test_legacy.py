@@ -582,3 +582,49 @@ def test_validation_order_of_values(client: Any, data: str) -> None:
             Item={"pk": {"S": "x"}, "sk": {"N": "9"}},
             Expected={"v": {"Value": {"N": "1"}, "AttributeValueList": [{"N": "1"}]}},
         )
+
+
+def test_attribute_updates_on_missing_attributes_and_sets(client: Any, table: str) -> None:
+    # ADD to a missing number starts from 0, to a missing set creates it; DELETE that empties
+    # a set removes the attribute; DELETE of a missing attribute does nothing.
+    client.put_item(TableName=table, Item={"pk": {"S": "k"}, "ss": {"SS": ["a"]}})
+    after = client.update_item(
+        TableName=table,
+        Key={"pk": {"S": "k"}},
+        AttributeUpdates={
+            "n": {"Action": "ADD", "Value": {"N": "5"}},
+            "ns": {"Action": "ADD", "Value": {"NS": ["1"]}},
+            "ss": {"Action": "DELETE", "Value": {"SS": ["a"]}},
+            "missing": {"Action": "DELETE"},
+        },
+        ReturnValues="ALL_NEW",
+    )["Attributes"]
+    assert after == {"pk": {"S": "k"}, "n": {"N": "5"}, "ns": {"NS": ["1"]}}
+
+
+def test_attributes_to_get_with_select(client: Any, data: str) -> None:
+    # AttributesToGet goes with Select SPECIFIC_ATTRIBUTES (or none), never with another Select.
+    with raises(
+        "ValidationException", "Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES"
+    ):
+        client.scan(TableName=data, AttributesToGet=["s"], Select="ALL_ATTRIBUTES")
+    with raises(
+        "ValidationException", "Cannot specify the AttributesToGet when choosing to get only the Count"
+    ):
+        client.scan(TableName=data, AttributesToGet=["s"], Select="COUNT")
+
+
+def test_key_conditions_on_an_index(client: Any) -> None:
+    # KeyConditions name the index's own key attributes, as a KeyConditionExpression would.
+    from tests.helpers import create_gsi_table
+
+    table = create_gsi_table(client, index="by-g")
+    for i in range(3):
+        client.put_item(TableName=table, Item={"pk": {"S": f"k{i}"}, "g": {"S": "G" if i < 2 else "H"}})
+    found = client.query(
+        TableName=table,
+        IndexName="by-g",
+        KeyConditions={"g": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "G"}]}},
+    )
+    assert sorted(item["pk"]["S"] for item in found["Items"]) == ["k0", "k1"]
+    client.delete_table(TableName=table)
