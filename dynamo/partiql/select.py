@@ -31,10 +31,11 @@ from dynamo.partiql.plan import comparison_on, conjuncts, equality_on, is_attrib
 from dynamo.partiql.render import Renderer
 from expressions import FILTER, PROJECTION, compile_condition, projector
 from storage.store import Store
-from storage.values import Item, compare_scalars
+from storage.values import Item, compare_scalars, item_size
 
 _LOCAL = Expressions({"FilterExpression": FILTER, "ProjectionExpression": PROJECTION})
 _SORT_OPS = frozenset({"=", "<", "<=", ">", ">="})
+PAGE_BYTES = 1024 * 1024  # a page's data bound, as Query's and Scan's
 
 
 @dataclass(frozen=True)
@@ -282,6 +283,7 @@ def execute(
     shape = shaping(select, params)
     remaining = req.get("Limit")
     items: list[Item] = []
+    gathered = 0  # bytes of the items read for this page
     capacity: dict[str, Any] | None = None
     out: dict[str, Any] = {}
     while position < len(requests):
@@ -292,7 +294,9 @@ def execute(
             request["Limit"] = remaining
         operation = scan.OPERATION if "KeyConditionExpression" not in request else query.OPERATION
         page = call(ctx, operation, request)
-        items.extend(shape.apply(page.get("Items", [])))
+        read = page.get("Items", [])
+        gathered += sum(item_size(item) for item in read)
+        items.extend(shape.apply(read))
         capacity = merge_capacity(capacity, page.get("ConsumedCapacity"))
         last = page.get("LastEvaluatedKey")
         if last is not None:
@@ -302,9 +306,12 @@ def execute(
         position += 1
         if remaining is not None:
             remaining -= page.get("ScannedCount", 0)
-            if remaining <= 0 and position < len(requests):
-                out["NextToken"] = encode_token(req, position, None)
-                break
+        # One page is at most a Limit of items or 1 MB of them, over several partitions too.
+        if position < len(requests) and (
+            (remaining is not None and remaining <= 0) or gathered >= PAGE_BYTES
+        ):
+            out["NextToken"] = encode_token(req, position, None)
+            break
     response: dict[str, Any] = {"Items": items, **out}
     if capacity is not None:
         response["ConsumedCapacity"] = capacity

@@ -521,3 +521,22 @@ def test_deeply_nested_statements_are_refused_not_crashed(client: Any, hr: str, 
     )
     assert batch["Responses"][0]["Error"]["Code"] == "ValidationError"
     assert batch["Responses"][1]["Item"]["v"] == {"S": "q0"}
+
+
+def test_a_page_over_several_partitions_stops_at_1_mb(client: Any) -> None:
+    # An IN list's partitions share one page's 1 MB: the rest comes with the NextToken, none lost.
+    table = create_table(client, range_key=("sk", "N"))
+    big = "x" * 300_000
+    for p in ("a", "b", "c", "d", "e"):
+        client.put_item(TableName=table, Item={"pk": {"S": p}, "sk": n(0), "v": {"S": big}})
+    statement = f"SELECT pk FROM \"{table}\" WHERE pk IN ['a', 'b', 'c', 'd', 'e']"
+    first = run(client, statement)
+    assert 0 < len(first["Items"]) < 5 and "NextToken" in first
+    seen = [item["pk"]["S"] for item in first["Items"]]
+    token = first["NextToken"]
+    while token:
+        page = run(client, statement, NextToken=token)
+        seen += [item["pk"]["S"] for item in page["Items"]]
+        token = page.get("NextToken")
+    assert sorted(seen) == ["a", "b", "c", "d", "e"]
+    client.delete_table(TableName=table)
