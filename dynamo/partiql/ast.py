@@ -129,7 +129,7 @@ class Select:
     projection: tuple[Path, ...] | None  # None: *
     source: Source
     where: Expr | None
-    order_by: tuple[Path, bool] | None  # (key, ascending)
+    order_by: tuple[tuple[Path, bool], ...] | None  # ((key, ascending), ...)
 
 
 @dataclass(frozen=True, slots=True)

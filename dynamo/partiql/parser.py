@@ -160,13 +160,18 @@ class _Parser:
         order_by = None
         if self.accept_keyword("ORDER"):
             self.keyword("BY")
-            key = self.path()
-            ascending = not self.accept_keyword("DESC")
-            if ascending:
-                self.accept_keyword("ASC")
+            keys = []
+            while True:
+                key = self.path()
+                ascending = not self.accept_keyword("DESC")
+                if ascending:
+                    self.accept_keyword("ASC")
+                keys.append((key, ascending))
+                if not self.accept_punct(","):
+                    break
             if where is None:
                 raise unsupported(text.ORDER_BY_NEEDS_WHERE)
-            order_by = (key, ascending)
+            order_by = tuple(keys)
         return ast.Select(projection, source, where, order_by)
 
     def projection(self) -> tuple[ast.Path, ...] | None:

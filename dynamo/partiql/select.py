@@ -140,16 +140,24 @@ def reads(
         base["ReturnConsumedCapacity"] = req["ReturnConsumedCapacity"]
     hashes = _distinct(partition_values(select.where, schema.hash.name, params))
     if select.order_by is not None:
-        key, ascending = select.order_by
-        if len(key.elements) != 1 or key.elements[0] not in schema.names:
-            raise validation(f"Variable reference {key} in ORDER BY clause must be part of the primary key")
+        directions: dict[str, bool] = {}
+        for key, ascending in select.order_by:
+            if len(key.elements) != 1 or key.elements[0] not in schema.names:
+                raise validation(
+                    f"Variable reference {key} in ORDER BY clause must be part of the primary key"
+                )
+            directions[str(key.elements[0])] = ascending
         if not hashes:
             raise validation(text.ORDER_BY_SCAN)
-        base["ScanIndexForward"] = ascending
-        # Partitions in key order too, so ORDER BY holds across them (IN lists, ORs).
+        first = select.order_by[0][1]
+        # The sort key's direction orders items within a partition, the partition key's the
+        # partitions (IN lists, ORs); a key not named follows the first one named.
+        sort_name = schema.range.name if schema.range is not None else None
+        base["ScanIndexForward"] = directions.get(sort_name, first) if sort_name else first
         kind = schema.hash.type
         hashes.sort(
-            key=cmp_to_key(lambda a, b: compare_scalars(kind, a[kind], b[kind])), reverse=not ascending
+            key=cmp_to_key(lambda a, b: compare_scalars(kind, a[kind], b[kind])),
+            reverse=not directions.get(schema.hash.name, first),
         )
     if not hashes:
         return [base]

@@ -540,3 +540,11 @@ def test_a_page_over_several_partitions_stops_at_1_mb(client: Any) -> None:
         token = page.get("NextToken")
     assert sorted(seen) == ["a", "b", "c", "d", "e"]
     client.delete_table(TableName=table)
+
+
+def test_order_by_both_keys(client: Any, hr: str) -> None:
+    # ORDER BY may name the partition key and the sort key, each with its own direction.
+    got = run(client, f"SELECT pk, sk FROM \"{hr}\" WHERE pk IN ['p', 'q'] ORDER BY pk DESC, sk ASC")
+    assert [(item["pk"]["S"], int(item["sk"]["N"])) for item in got["Items"]] == [("q", 0)] + [
+        ("p", i) for i in range(10)
+    ]

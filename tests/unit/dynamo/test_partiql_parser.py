@@ -32,7 +32,7 @@ def test_select_with_index_projection_where_and_order() -> None:
                 ast.Between(P(("sk",)), ast.Literal({"N": "1"}), ast.Literal({"N": "3"})),
             ),
         ),
-        (P(("sk",)), False),
+        ((P(("sk",)), False),),
     )
 
 
