@@ -11,12 +11,13 @@ import platform
 import resource
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 HEADERS = {
@@ -35,8 +36,36 @@ def arguments(doc: str | None, name: str) -> argparse.ArgumentParser:
     return parser
 
 
+def pk_sk_table(name: str) -> dict[str, Any]:
+    """CreateTable of an on-demand table keyed ``pk`` (S) and ``sk`` (N), the shape most
+    benchmarks read and write."""
+    return {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        "AttributeDefinitions": [
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "N"},
+        ],
+    }
+
+
 def rss_line(report: dict[str, Any]) -> str:
     return f"Peak RSS of the benchmark process: {report['peak_rss_mb']:.0f} MB."
+
+
+def summary(latencies: list[float], elapsed: float) -> dict[str, float]:
+    """Calls/s and latency percentiles (µs) of timed calls that took ``elapsed`` seconds."""
+    latencies.sort()
+    return {
+        "ops": len(latencies),
+        "ops_per_s": len(latencies) / elapsed,
+        "p50_us": latencies[len(latencies) // 2] * 1e6,
+        "p99_us": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1e6,
+    }
 
 
 def timed(fn: Callable[[], int], repeat: int) -> dict[str, float]:
@@ -52,13 +81,23 @@ def timed(fn: Callable[[], int], repeat: int) -> dict[str, float]:
         items += fn()
         latencies.append(clock() - t0)
     elapsed = clock() - start
-    latencies.sort()
-    return {
-        "ops_per_s": repeat / elapsed,
-        "items_per_s": items / elapsed,
-        "p50_us": latencies[len(latencies) // 2] * 1e6,
-        "p99_us": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1e6,
-    }
+    return {**summary(latencies, elapsed), "items_per_s": items / elapsed}
+
+
+def timed_for(call: Callable[[T], Any], inputs: Iterable[T], seconds: float) -> dict[str, float]:
+    """Call ``call`` on each input in turn until ``seconds`` pass (or the inputs run out)."""
+    clock = time.perf_counter
+    latencies = []
+    start = clock()
+    deadline = start + seconds
+    for argument in inputs:
+        t0 = clock()
+        call(argument)
+        t1 = clock()
+        latencies.append(t1 - t0)
+        if t1 >= deadline:
+            break
+    return summary(latencies, clock() - start)
 
 
 def measured(call: Callable[[], Any], repeat: int) -> dict[str, float]:

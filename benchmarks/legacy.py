@@ -17,7 +17,7 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks.common import arguments, environment, measured, peak_rss_mb, rss_line, save
+from benchmarks.common import arguments, environment, measured, peak_rss_mb, pk_sk_table, rss_line, save
 from dynamo.operations import DYNAMODB, SERVICES
 
 TABLE = "legacy"
@@ -210,18 +210,7 @@ def run(repeat: int) -> list[dict[str, Any]]:
 
     rows = []
     with dynamo.connect(durability="relaxed", maintenance_interval=0) as client:
-        client.create_table(
-            TableName=TABLE,
-            BillingMode="PAY_PER_REQUEST",
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "N"},
-            ],
-        )
+        client.create_table(**pk_sk_table(TABLE))
         for start in range(0, ITEMS, 25):
             batch = [{"PutRequest": {"Item": item(i)}} for i in range(start, start + 25)]
             client.batch_write_item(RequestItems={TABLE: batch})

@@ -16,24 +16,27 @@ import itertools
 import os
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from benchmarks.common import ROOT, HttpCaller, arguments, environment, peak_rss_mb, rss_line, save
+from botocore import xform_name
+
+from benchmarks.common import (
+    ROOT,
+    HttpCaller,
+    arguments,
+    environment,
+    peak_rss_mb,
+    pk_sk_table,
+    rss_line,
+    save,
+    timed_for,
+)
 from benchmarks.load import drive, render, server_cpu
 
 TABLE = "micro"
 PARTITIONS = 20
-SCHEMA = {
-    "TableName": TABLE,
-    "BillingMode": "PAY_PER_REQUEST",
-    "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-    "AttributeDefinitions": [
-        {"AttributeName": "pk", "AttributeType": "S"},
-        {"AttributeName": "sk", "AttributeType": "N"},
-    ],
-}
+SCHEMA = pk_sk_table(TABLE)
 
 
 def item(pk: str, sk: int) -> dict[str, Any]:
@@ -114,29 +117,6 @@ OPERATIONS = {
 }
 
 
-def timed_calls(
-    call: Callable[[dict[str, Any]], Any], stream: Iterator[dict[str, Any]], seconds: float
-) -> dict[str, float]:
-    clock = time.perf_counter
-    latencies = []
-    start = clock()
-    deadline = start + seconds
-    while True:
-        request = next(stream)
-        t0 = clock()
-        call(request)
-        t1 = clock()
-        latencies.append(t1 - t0)
-        if t1 >= deadline:
-            break
-    latencies.sort()
-    return {
-        "ops_per_s": len(latencies) / (clock() - start),
-        "p50_us": latencies[len(latencies) // 2] * 1e6,
-        "p99_us": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1e6,
-    }
-
-
 def load(call: Callable[[str, dict[str, Any]], Any]) -> None:
     call("CreateTable", SCHEMA)
     for p in range(PARTITIONS):
@@ -145,20 +125,16 @@ def load(call: Callable[[str, dict[str, Any]], Any]) -> None:
             call("BatchWriteItem", {"RequestItems": {TABLE: batch}})
 
 
-def _snake(operation: str) -> str:
-    return "".join("_" + c.lower() if c.isupper() else c for c in operation).lstrip("_")
-
-
 def run_client(client: Any, seconds: float) -> dict[str, Any]:
     """A boto3-shaped client (ours embedded, or boto3 under moto) through every operation."""
 
     def call(operation: str, body: dict[str, Any]) -> Any:
-        return getattr(client, _snake(operation))(**body)
+        return getattr(client, xform_name(operation))(**body)
 
     load(call)
     streams = requests()
     return {
-        name: timed_calls(lambda body, op=op: call(op, body), streams[name], seconds)
+        name: timed_for(lambda body, op=op: call(op, body), streams[name], seconds)
         for name, op in OPERATIONS.items()
     }
 

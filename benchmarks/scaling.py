@@ -21,19 +21,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import ROOT, HttpCaller, arguments, environment, peak_rss_mb, save, timed
+from benchmarks.common import ROOT, HttpCaller, arguments, environment, peak_rss_mb, pk_sk_table, save, timed
 
 TABLE = "scaling"
 PER_PARTITION = 100
-SCHEMA = {
-    "TableName": TABLE,
-    "BillingMode": "PAY_PER_REQUEST",
-    "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-    "AttributeDefinitions": [
-        {"AttributeName": "pk", "AttributeType": "S"},
-        {"AttributeName": "sk", "AttributeType": "N"},
-    ],
-}
+SCHEMA = pk_sk_table(TABLE)
 
 
 def key(i: int) -> dict[str, Any]:

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import HEADERS, ROOT, arguments, environment, peak_rss_mb, save
+from benchmarks.common import HEADERS, ROOT, arguments, environment, peak_rss_mb, pk_sk_table, save, timed_for
 from benchmarks.load import drive, render, server_cpu
 
 TABLE = "usertable"
@@ -53,15 +53,7 @@ WORKLOADS = {
     "E": {"scan": 0.95, "insert": 0.05},
     "F": {"read": 0.5, "rmw": 0.5},
 }
-SCHEMA = {
-    "TableName": TABLE,
-    "BillingMode": "PAY_PER_REQUEST",
-    "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-    "AttributeDefinitions": [
-        {"AttributeName": "pk", "AttributeType": "S"},
-        {"AttributeName": "sk", "AttributeType": "N"},
-    ],
-}
+SCHEMA = pk_sk_table(TABLE)
 
 
 # -- data and operations ------------------------------------------------------------------
@@ -172,29 +164,6 @@ def requests_of(op: Op) -> list[tuple[str, dict[str, Any]]]:
 # -- running ------------------------------------------------------------------------------
 
 
-def timed_ops(run: Callable[[Op], None], ops: list[Op], seconds: float) -> dict[str, float]:
-    """Run operations in order until ``seconds`` pass (or they run out)."""
-    clock = time.perf_counter
-    latencies = []
-    start = clock()
-    deadline = start + seconds
-    for op in ops:
-        t0 = clock()
-        run(op)
-        t1 = clock()
-        latencies.append(t1 - t0)
-        if t1 >= deadline:
-            break
-    elapsed = clock() - start
-    latencies.sort()
-    return {
-        "ops": len(latencies),
-        "ops_per_s": len(latencies) / elapsed,
-        "p50_us": latencies[len(latencies) // 2] * 1e6,
-        "p99_us": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1e6,
-    }
-
-
 def client_runner(client: Any) -> Callable[[Op], None]:
     calls = {
         "GetItem": client.get_item,
@@ -225,7 +194,7 @@ def run_embedded(plan: dict[str, list[Op]], records: int, seconds: float) -> dic
         dynamo.connect(path, maintenance_interval=0) as client,
     ):
         load_client(client, records)
-        return {name: timed_ops(client_runner(client), ops, seconds) for name, ops in plan.items()}
+        return {name: timed_for(client_runner(client), ops, seconds) for name, ops in plan.items()}
 
 
 def run_moto(plan: dict[str, list[Op]], records: int, seconds: float) -> dict[str, Any]:
@@ -237,7 +206,7 @@ def run_moto(plan: dict[str, list[Op]], records: int, seconds: float) -> dict[st
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
         load_client(client, records)
-        return {name: timed_ops(client_runner(client), ops, seconds) for name, ops in plan.items()}
+        return {name: timed_for(client_runner(client), ops, seconds) for name, ops in plan.items()}
 
 
 def run_raw(plan: dict[str, list[Op]], records: int, seconds: float) -> dict[str, Any]:
@@ -278,7 +247,7 @@ def run_raw(plan: dict[str, list[Op]], records: int, seconds: float) -> dict[str
                                 break
                             msgpack.unpackb(v)
 
-        result = {name: timed_ops(run, ops, seconds) for name, ops in plan.items()}
+        result = {name: timed_for(run, ops, seconds) for name, ops in plan.items()}
         env.close()
         return result
 

@@ -22,13 +22,13 @@ parser from the wire document, so it is exactly what boto3 would return.
 
 from __future__ import annotations
 
-import re
 import uuid
 from functools import cache
 from typing import Any, Self
 
 import botocore.exceptions
 import botocore.session
+from botocore import xform_name
 from botocore.errorfactory import ClientExceptionsFactory
 from botocore.model import OperationModel, ServiceModel, Shape
 from botocore.paginate import Paginator
@@ -81,10 +81,6 @@ def _operation(service: str, name: str) -> tuple[OperationModel, bool]:
     return model, _has_timestamp(model.output_shape)
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
 class _Meta:
     """The parts of ``client.meta`` that code written for boto3 commonly reads."""
 
@@ -92,7 +88,7 @@ class _Meta:
         self.region_name = region
         self.service_model = service_model(service)
         self.endpoint_url = f"embedded://dynamo/{region}"
-        self.method_to_api_mapping = {_snake(op): op for op in self.service_model.operation_names}
+        self.method_to_api_mapping = {xform_name(op): op for op in self.service_model.operation_names}
 
 
 class _ServiceClient:
@@ -172,14 +168,14 @@ class _ServiceClient:
 
     def get_waiter(self, waiter_name: str) -> Any:
         model = _waiter_model(self.SERVICE)
-        names = {_snake(name): name for name in model.waiter_names}
+        names = {xform_name(name): name for name in model.waiter_names}
         config = model.get_waiter(names[waiter_name])
-        method = NormalizedOperationMethod(getattr(self, _snake(config.operation)))
+        method = NormalizedOperationMethod(getattr(self, xform_name(config.operation)))
         return Waiter(names[waiter_name], config, method)  # type: ignore[arg-type]
 
     @property
     def waiter_names(self) -> list[str]:
-        return sorted(_snake(name) for name in _waiter_model(self.SERVICE).waiter_names)
+        return sorted(xform_name(name) for name in _waiter_model(self.SERVICE).waiter_names)
 
     # -- lifetime -------------------------------------------------------------------------
 
@@ -219,7 +215,7 @@ def _paginator_config(service: str) -> dict[str, Any]:
         model = _session().get_paginator_model(service)
     except botocore.exceptions.UnknownServiceError:
         return {}
-    return {_snake(name): config for name, config in model._paginator_config.items()}  # type: ignore[attr-defined]
+    return {xform_name(name): config for name, config in model._paginator_config.items()}  # type: ignore[attr-defined]
 
 
 class StreamsClient(_ServiceClient):
@@ -297,7 +293,7 @@ def _method(cls: type[_ServiceClient], operation: str) -> Any:
                 return hit
         return self._call(operation, kwargs)
 
-    method.__name__ = _snake(operation)
+    method.__name__ = xform_name(operation)
     method.__qualname__ = f"{cls.__name__}.{method.__name__}"
     method.__doc__ = f"``{operation}``, as ``boto3.client('{cls.SERVICE}').{method.__name__}``."
     return method
@@ -305,4 +301,4 @@ def _method(cls: type[_ServiceClient], operation: str) -> Any:
 
 for _cls in (Client, StreamsClient):
     for _name in service_model(_cls.SERVICE).operation_names:
-        setattr(_cls, _snake(_name), _method(_cls, _name))
+        setattr(_cls, xform_name(_name), _method(_cls, _name))

@@ -52,7 +52,7 @@ from dynamo.expression_params import prepare
 from dynamo.fingerprint import fingerprint
 from dynamo.operations import DYNAMODB, Run, batch_get_item, get_item, query, scan
 from dynamo.operations.batch_get_item import Project
-from dynamo.shapes import JSON, decode_base64
+from dynamo.shapes import JSON, PYTHON, decode_base64
 from expressions import projector
 from storage.catalog import TableDef
 from storage.store import ItemChanges, TableChanges
@@ -156,16 +156,11 @@ class CacheSettings:
 
 
 def _request_key(region: str, table: str, key: dict[str, Any]) -> ItemKey | None:
-    """A checked request's Key as an item cache key (None if it cannot be a table key)."""
-    parts = []
-    for attribute, value in key.items():
-        if len(value) != 1:
-            return None
-        ((kind, scalar),) = value.items()
-        if kind not in ("S", "N", "B"):
-            return None
-        parts.append((attribute, kind, scalar))
-    return _flat(region, table, parts)
+    """A checked request's Key (one type per value, binary already bytes) as an item cache
+    key; None if it holds a type no key attribute can have."""
+    if any(kind not in ("S", "N", "B") for value in key.values() for kind in value):
+        return None
+    return _fast_key(region, table, key, PYTHON)
 
 
 def _fast_key(region: str, table: str, key: dict[str, Any], mode: str) -> ItemKey:

@@ -11,17 +11,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final
 
-from dynamo.attributes import AttributeValueShape
 from dynamo.engine import Context
 from dynamo.errors import DynamoError, translate, validation
 from dynamo.fingerprint import fingerprint
 from dynamo.operations import Operation, get_item
-from dynamo.params import RETURN_VALUES_ON_CONDITION_CHECK_FAILURE, enum, return_consumed_capacity
+from dynamo.operations.execute_statement import statement_shape
+from dynamo.params import return_consumed_capacity
 from dynamo.partiql import ast, parse_bound, reads_only, writes
 from dynamo.partiql import errors as text
 from dynamo.partiql.calls import call, merge_capacity
 from dynamo.partiql.singles import KeyedRead, keyed_read
-from dynamo.shapes import Boolean, List, Member, Request, String, Struct
+from dynamo.shapes import List, Member, Request
 
 MAX_STATEMENTS: Final = 25
 MIXED: Final = "Read and write requests together in the same batch is not supported."
@@ -48,15 +48,7 @@ REQUEST = Request(
     {
         "Statements": Member(
             List(
-                Struct(
-                    "BatchStatementRequest",
-                    {
-                        "Statement": Member(String(min_len=1, max_len=8192), not_null=True),
-                        "Parameters": Member(List(AttributeValueShape(), min_len=1)),
-                        "ConsistentRead": Member(Boolean()),
-                        "ReturnValuesOnConditionCheckFailure": enum(RETURN_VALUES_ON_CONDITION_CHECK_FAILURE),
-                    },
-                ),
+                statement_shape("BatchStatementRequest", consistent_read=True),
                 min_len=1,
                 max_len=MAX_STATEMENTS,
             ),

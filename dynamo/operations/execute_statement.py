@@ -16,9 +16,21 @@ from dynamo.operations import Operation
 from dynamo.params import RETURN_VALUES_ON_CONDITION_CHECK_FAILURE, enum, return_consumed_capacity
 from dynamo.partiql import ast, parse_bound, reads_only, select, writes
 from dynamo.partiql import errors as text
-from dynamo.shapes import Boolean, Integer, List, Member, Request, String
+from dynamo.shapes import Boolean, Integer, List, Member, Request, String, Struct
 
 MAX_STATEMENT = 8192
+
+
+def statement_shape(name: str, *, consistent_read: bool) -> Struct:
+    """One statement of BatchExecuteStatement / ExecuteTransaction (``name``: the model's)."""
+    members = {
+        "Statement": Member(String(min_len=1, max_len=MAX_STATEMENT), not_null=True),
+        "Parameters": Member(List(AttributeValueShape(), min_len=1)),
+        **({"ConsistentRead": Member(Boolean())} if consistent_read else {}),
+        "ReturnValuesOnConditionCheckFailure": enum(RETURN_VALUES_ON_CONDITION_CHECK_FAILURE),
+    }
+    return Struct(name, members)
+
 
 REQUEST = Request(
     "ExecuteStatementInput",

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from dynamo.attributes import AttributeValueShape
 from dynamo.engine import Context
 from dynamo.errors import DynamoError, validation
 from dynamo.operations import Operation, transact_get_items, transact_write_items
-from dynamo.params import RETURN_VALUES_ON_CONDITION_CHECK_FAILURE, enum, return_consumed_capacity
+from dynamo.operations.execute_statement import statement_shape
+from dynamo.params import return_consumed_capacity
 from dynamo.partiql import ast, parse_bound, reads_only, writes
 from dynamo.partiql import errors as text
 from dynamo.partiql.calls import call
 from dynamo.partiql.singles import KeyedRead, keyed_read
-from dynamo.shapes import List, Member, Request, String, Struct
+from dynamo.shapes import List, Member, Request, String
 from dynamo.transactions import CANCELLED
 
 MAX_STATEMENTS: Final = 100
@@ -33,14 +33,7 @@ REQUEST = Request(
     {
         "TransactStatements": Member(
             List(
-                Struct(
-                    "ParameterizedStatement",
-                    {
-                        "Statement": Member(String(min_len=1, max_len=8192), not_null=True),
-                        "Parameters": Member(List(AttributeValueShape(), min_len=1)),
-                        "ReturnValuesOnConditionCheckFailure": enum(RETURN_VALUES_ON_CONDITION_CHECK_FAILURE),
-                    },
-                ),
+                statement_shape("ParameterizedStatement", consistent_read=False),
                 min_len=1,
                 max_len=MAX_STATEMENTS,
             ),
