@@ -303,7 +303,8 @@ def execute(
         operation = scan.OPERATION if "KeyConditionExpression" not in request else query.OPERATION
         page = call(ctx, operation, request)
         read = page.get("Items", [])
-        gathered += sum(item_size(item) for item in read)
+        if position + 1 < len(requests):  # only a page spanning partitions needs counting
+            gathered += sum(item_size(item) for item in read)
         items.extend(shape.apply(read))
         capacity = merge_capacity(capacity, page.get("ConsumedCapacity"))
         last = page.get("LastEvaluatedKey")
