@@ -20,11 +20,19 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
+# What botocore sends with every DynamoDB request (the values' shapes and lengths).
 HEADERS = {
+    "Accept-Encoding": "identity",
     "Content-Type": "application/x-amz-json-1.0",
+    "User-Agent": "Boto3/1.35.0 md/Botocore#1.35.0 ua/2.0 os/linux#6.1.0 md/arch#x86_64 lang/python#3.11.7 "
+    "md/pyimpl#CPython cfg/retry-mode#legacy Botocore/1.35.0",
     "X-Amz-Date": "20261128T000000Z",
-    "Authorization": "AWS4-HMAC-SHA256 Credential=A/20261128/us-east-1/dynamodb/aws4_request, "
-    "SignedHeaders=host, Signature=x",
+    "Authorization": "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261128/us-east-1/dynamodb/aws4_request, "
+    "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature="
+    + "5d672d79c15b13162d9279b0855cfba6"
+    * 2,
+    "amz-sdk-invocation-id": "0b6e0c1a-3c0e-4d4e-9c1e-5b8f3f0f7a61",
+    "amz-sdk-request": "attempt=1",
 }
 
 
@@ -196,47 +204,60 @@ def dynamo_server(*args: str) -> Iterator[str]:
 CANNED_BODY = b'{"UnprocessedItems":{}}'
 
 
-async def canned_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    """The HTTP floor: an ASGI app that reads the request and answers a fixed document."""
-    if scope["type"] != "http":
-        return
-    more = True
-    while more:
-        message = await receive()
-        more = message.get("more_body", False)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [
-                (b"content-type", b"application/x-amz-json-1.0"),
-                (b"content-length", str(len(CANNED_BODY)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": CANNED_BODY})
+class Canned:
+    """The HTTP floor: reads each request and answers one fixed document, with the headers a
+    DynamoDB reply carries. Served two ways: by ``dynamo serve``'s own HTTP protocol
+    (``respond``, the floor of our stack) and as an ASGI app under uvicorn's protocol."""
+
+    def __init__(self) -> None:
+        from dynamo.http import _reply
+
+        self.reply = _reply(
+            200, CANNED_BODY, b"application/x-amz-json-1.0", [(b"x-amzn-requestid", b"0" * 52)]
+        )
+
+    def respond(
+        self, method: str, path: str, query: bytes, headers: dict[str, str], body: bytes | None
+    ) -> Any:
+        return self.reply
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        more = True
+        while more:
+            message = await receive()
+            more = message.get("more_body", False)
+        await send({"type": "http.response.start", "status": 200, "headers": self.reply.headers})
+        await send({"type": "http.response.body", "body": self.reply.body})
+
+
+canned_app = Canned()
 
 
 @contextmanager
 def canned_server() -> Iterator[str]:
-    """The canned-response app under uvicorn, configured as ``dynamo serve`` is."""
+    """The canned-response server, configured as ``dynamo serve`` is."""
     with canned_process() as (url, _):
         yield url
 
 
 @contextmanager
-def canned_process() -> Iterator[tuple[str, Any]]:
-    """``canned_server``, yielding (url, process) for measuring the server's own CPU."""
+def canned_process(protocol: str = "dynamo") -> Iterator[tuple[str, Any]]:
+    """``canned_server``, yielding (url, process) for measuring the server's own CPU.
+    ``protocol``: ``dynamo`` (the HTTP protocol ``dynamo serve`` runs) or ``asgi``
+    (uvicorn's own httptools protocol, the canned document sent as ASGI messages)."""
     import subprocess
 
     sys.path.insert(0, str(ROOT))
     from tests.helpers import free_port, wait_for_server
 
     port = free_port()
+    http = "'dynamo.http_protocol:DynamoProtocol'" if protocol == "dynamo" else "'httptools'"
     code = (
         "import uvicorn; from benchmarks.common import canned_app; "
-        f"uvicorn.run(canned_app, host='127.0.0.1', port={port}, log_level='warning', "
-        "access_log=False, server_header=False, lifespan='off')"
+        f"uvicorn.run(canned_app, host='127.0.0.1', port={port}, log_level='warning', http={http}, "
+        "access_log=False, server_header=False, proxy_headers=False, lifespan='off')"
     )
     process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
     url = f"http://127.0.0.1:{port}"

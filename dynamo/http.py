@@ -11,13 +11,14 @@ writes that arrive together share one commit and fsync (group commit, ``storage.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gzip
 import logging
 import re
 import zlib
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Final
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Final, NamedTuple
 from urllib.parse import parse_qs
 
 from dynamo import dispatch, wire
@@ -170,57 +171,63 @@ class App:
     async def _http(self, scope: Scope, receive: Any, send: Any) -> None:
         # ASGI servers hand header names over in lower case.
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        declared = headers.get("content-length")
+        body = None
+        if declared is None or not declared.isdigit() or int(declared) <= MAX_BODY:
+            body = await _read_body(receive)
+        reply = self.respond(scope["method"], scope["path"], scope.get("query_string", b""), headers, body)
+        if not isinstance(reply, Reply):
+            reply = await asyncio.wrap_future(reply)
+        await send({"type": "http.response.start", "status": reply.status, "headers": reply.headers})
+        await send({"type": "http.response.body", "body": reply.body})
+
+    def respond(
+        self, method: str, path: str, query_string: bytes, headers: dict[str, str], body: bytes | None
+    ) -> Reply | Future[Reply]:
+        """Answer one HTTP request (``headers`` by lower-case name; ``body`` None when it is
+        over 16 MiB): the reply, or its future when the work runs on a thread (writes wait
+        for the disk). Both front ends of the server (the ASGI app, ``dynamo.http_protocol``)
+        frame every request here."""
         request_id = wire.request_id()
         extra: list[tuple[bytes, bytes]] = [(b"x-amzn-requestid", request_id.encode())]
         if "origin" in headers:
             extra.append((b"access-control-allow-origin", b"*"))
-        method = scope["method"]
-        if method == "GET" and self.cache is not None and scope["path"] == "/stats":
-            await _send(send, 200, wire.dumps(self.cache.stats()), b"application/json", extra)
-            return
+        if method == "GET" and self.cache is not None and path == "/stats":
+            return _reply(200, wire.dumps(self.cache.stats()), b"application/json", extra)
         if method == "GET":
             health = f"healthy: dynamodb.{self.default_region}.amazonaws.com ".encode()
-            await _send(send, 200, health, b"text/plain", extra)
-            return
+            return _reply(200, health, b"text/plain", extra)
         if method == "OPTIONS" and "origin" in headers:
             extra += [
                 (b"access-control-allow-headers", headers.get("access-control-request-headers", "").encode()),
                 (b"access-control-allow-methods", headers.get("access-control-request-method", "").encode()),
                 (b"access-control-max-age", b"172800"),
             ]
-            await _send(send, 200, b"", None, extra)
-            return
-        declared = headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
-            await _send(send, 413, b"", None, extra)
-            return
-        body = await _read_body(receive)
+            return _reply(200, b"", None, extra)
         if body is None:
-            await _send(send, 413, b"", None, extra)
-            return
+            return _reply(413, b"", None, extra)
         content_type = headers.get("content-type", "").split(";")[0].strip().lower()
         if method != "POST" or (body and content_type not in JSON_TYPES):
-            await _send(send, 404, UNKNOWN_OPERATION_XML, b"text/plain", extra)
-            return
+            return _reply(404, UNKNOWN_OPERATION_XML, b"text/plain", extra)
         response_type = (
             b"application/json" if content_type == "application/json" else b"application/x-amz-json-1.0"
         )
         try:
-            status, document = await self._serve(scope, headers, body)
+            job = self._prepare(query_string, headers, body)
         except TooLarge:
-            await _send(send, 413, b"", None, extra)
-            return
-        payload = b"" if document is None else document if type(document) is bytes else wire.dumps(document)
-        if len(payload) > GZIP_THRESHOLD and "gzip" in headers.get("accept-encoding", ""):
-            payload = gzip.compress(payload, compresslevel=5)
-            extra.append((b"content-encoding", b"gzip"))
-        await _send(send, status, payload, response_type, extra)
+            return _reply(413, b"", None, extra)
+        if isinstance(job, Deferred):
+            try:
+                return job.pool.submit(
+                    lambda: self._answer(self._run(job.call, headers), headers, response_type, extra)
+                )
+            except Exception:  # a pool that is shutting down refuses work
+                job = _internal_error(headers)
+        return self._answer(job, headers, response_type, extra)
 
-    async def _serve(
-        self, scope: Scope, headers: dict[str, str], body: bytes
-    ) -> tuple[int, dict[str, Any] | bytes | None]:
-        """Run one request; return (status, JSON document, its encoding (a cache hit's)
-        or None for an empty body)."""
+    def _prepare(self, query_string: bytes, headers: dict[str, str], body: bytes) -> Answer | Deferred:
+        """Frame one request and run it if it is quick: its answer, or the work to run on a
+        thread."""
         try:
             if headers.get("content-encoding", "").strip().lower() == "gzip":
                 body = _gunzip(body)
@@ -235,7 +242,6 @@ class App:
             operation = SERVICES.get(service, {}).get(name)
             if operation is None:
                 raise unknown_operation()
-            query_string = scope.get("query_string")
             query = parse_qs(query_string.decode("latin-1")) if query_string else {}
             try:
                 region = credential_region(headers, query)
@@ -253,20 +259,80 @@ class App:
                 operation.reads_only is not None and operation.reads_only(request)
             )
             if writes or operation.blocking:
-                loop = asyncio.get_running_loop()
                 pool = self._writer if writes else self._workers
-                result = await loop.run_in_executor(pool, handle, ctx, name, request, JSON, service)
-            else:
-                result = handle(ctx, name, request, JSON, service)
-            return 200, result
+                return Deferred(pool, functools.partial(handle, ctx, name, request, JSON, service))
+            return 200, handle(ctx, name, request, JSON, service)
         except DynamoError as exc:
             return exc.status, exc.body()
         except TooLarge:
             raise
         except Exception:  # the server never dies from a request
-            log.exception("unexpected error serving %s", headers.get("x-amz-target"))
-            error = internal_error()
-            return error.status, error.body()
+            return _internal_error(headers)
+
+    @staticmethod
+    def _run(call: Callable[[], Any], headers: dict[str, str]) -> Answer:
+        """Run a request's work on a pool thread."""
+        try:
+            return 200, call()
+        except DynamoError as exc:
+            return exc.status, exc.body()
+        except Exception:  # the server never dies from a request
+            return _internal_error(headers)
+
+    @staticmethod
+    def _answer(
+        answer: Answer, headers: dict[str, str], content_type: bytes, extra: list[tuple[bytes, bytes]]
+    ) -> Reply:
+        status, document = answer
+        try:
+            payload = (
+                b"" if document is None else document if type(document) is bytes else wire.dumps(document)
+            )
+        except Exception:  # a document that cannot be encoded is a bug, not a dead connection
+            status, document = _internal_error(headers)
+            payload = wire.dumps(document)
+        if len(payload) > GZIP_THRESHOLD and "gzip" in headers.get("accept-encoding", ""):
+            payload = gzip.compress(payload, compresslevel=5)
+            extra.append((b"content-encoding", b"gzip"))
+        return _reply(status, payload, content_type, extra)
+
+
+#: A request's outcome before encoding: (status, JSON document, its encoding (a cache
+#: hit's) or None for an empty body).
+Answer = tuple[int, Any]
+
+
+class Deferred(NamedTuple):
+    """Work that must not run on the event loop (a write waits for the disk)."""
+
+    pool: ThreadPoolExecutor
+    call: Callable[[], Any]
+
+
+class Reply(NamedTuple):
+    """One HTTP response: status, headers (Content-Length included), body."""
+
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+
+def _reply(status: int, body: bytes, content_type: bytes | None, extra: list[tuple[bytes, bytes]]) -> Reply:
+    headers = [
+        (b"content-length", b"%d" % len(body)),
+        (b"x-amz-crc32", b"%d" % zlib.crc32(body)),
+        (b"server", b"Server"),
+    ]
+    if content_type is not None:
+        headers.append((b"content-type", content_type))
+    headers += extra
+    return Reply(status, headers, body)
+
+
+def _internal_error(headers: dict[str, str]) -> Answer:
+    log.exception("unexpected error serving %s", headers.get("x-amz-target"))
+    error = internal_error()
+    return error.status, error.body()
 
 
 class TooLarge(Exception):
@@ -302,18 +368,3 @@ async def _read_body(receive: Any) -> bytes | None:
         chunks.append(chunk)
         if not message.get("more_body", False):
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
-
-
-async def _send(
-    send: Any, status: int, body: bytes, content_type: bytes | None, extra: list[tuple[bytes, bytes]]
-) -> None:
-    headers = [
-        (b"content-length", str(len(body)).encode()),
-        (b"x-amz-crc32", str(zlib.crc32(body)).encode()),
-        (b"server", b"Server"),
-    ]
-    if content_type is not None:
-        headers.append((b"content-type", content_type))
-    headers += extra
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})

@@ -1,4 +1,5 @@
-"""Running the HTTP server: uvicorn around :class:`dynamo.http.App`, clean shutdown.
+"""Running the HTTP server: uvicorn around :class:`dynamo.http.App` (speaking HTTP/1.1
+with :class:`dynamo.http_protocol.DynamoProtocol`), clean shutdown.
 
 With a cache port, one process serves two endpoints over the same engine: the main port,
 uncached, and the cache port with a :class:`dynamo.cache.Cache` in front (as an
@@ -35,6 +36,7 @@ from uvicorn.supervisors import Multiprocess
 from dynamo.cache import Cache, CacheSettings
 from dynamo.engine import Engine, Settings
 from dynamo.http import App
+from dynamo.http_protocol import DynamoProtocol
 from storage.env import Durability
 
 log = logging.getLogger("dynamo")
@@ -224,6 +226,8 @@ def _config(app: App | str, host: str, port: int, **extra: Any) -> uvicorn.Confi
         host=host,
         port=port,
         **extra,
+        http=DynamoProtocol,
+        proxy_headers=False,
         lifespan="on",
         server_header=False,
         access_log=False,

@@ -20,6 +20,8 @@ import uvicorn
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from dynamo.http_protocol import DynamoProtocol
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -95,11 +97,19 @@ def running_server(
 
 
 @contextmanager
-def serving(app: Any) -> Iterator[str]:
-    """An ASGI app served by uvicorn on a thread of this process (so a test can share its
-    engine, or its clock); yields the URL."""
+def serving(app: Any, keep_alive: float = 5.0) -> Iterator[str]:
+    """An App served as ``dynamo serve`` serves it (uvicorn with DynamoProtocol) on a thread
+    of this process, so a test can share its engine or its clock; yields the URL."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_level="warning")
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        http=DynamoProtocol,
+        lifespan="on",
+        log_level="warning",
+        timeout_keep_alive=keep_alive,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
