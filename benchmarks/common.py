@@ -217,7 +217,7 @@ class Canned:
         )
 
     def respond(
-        self, method: str, path: str, query: bytes, headers: dict[str, str], body: bytes | None
+        self, method: str, path: str, query: bytes, headers: dict[str, str], body: bytes | None, later: Any
     ) -> Any:
         return self.reply
 

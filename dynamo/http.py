@@ -17,7 +17,6 @@ import logging
 import re
 import zlib
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Final, NamedTuple
 from urllib.parse import parse_qs
 
@@ -27,6 +26,7 @@ from dynamo.engine import DEFAULT_REGION, Engine
 from dynamo.errors import DynamoError, internal_error, serialization, unknown_operation
 from dynamo.operations import DYNAMODB, SERVICES
 from dynamo.shapes import JSON
+from dynamo.threads import Pool
 
 log = logging.getLogger("dynamo.http")
 
@@ -145,8 +145,8 @@ class App:
         self.default_region = default_region
         # Several writer threads, so that writes arriving together can share one commit and
         # fsync (group commit, storage.env); LMDB still applies them one at a time.
-        self._writer = ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="dynamo-writer")
-        self._workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dynamo-worker")
+        self._writer = Pool(WRITERS, "dynamo-writer")
+        self._workers = Pool(2, "dynamo-worker")
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         kind = scope["type"]
@@ -175,19 +175,38 @@ class App:
         body = None
         if declared is None or not declared.isdigit() or int(declared) <= MAX_BODY:
             body = await _read_body(receive)
-        reply = self.respond(scope["method"], scope["path"], scope.get("query_string", b""), headers, body)
-        if not isinstance(reply, Reply):
-            reply = await asyncio.wrap_future(reply)
+        loop = asyncio.get_running_loop()
+        later: asyncio.Future[Reply] = loop.create_future()
+
+        def deliver(computed: Reply) -> None:  # on the thread that computed it
+            loop.call_soon_threadsafe(later.set_result, computed)
+
+        reply = self.respond(
+            scope["method"],
+            scope["path"],
+            scope.get("query_string", b""),
+            headers,
+            body,
+            deliver,
+        )
+        if reply is None:
+            reply = await later
         await send({"type": "http.response.start", "status": reply.status, "headers": reply.headers})
         await send({"type": "http.response.body", "body": reply.body})
 
     def respond(
-        self, method: str, path: str, query_string: bytes, headers: dict[str, str], body: bytes | None
-    ) -> Reply | Future[Reply]:
+        self,
+        method: str,
+        path: str,
+        query_string: bytes,
+        headers: dict[str, str],
+        body: bytes | None,
+        later: Callable[[Reply], object],
+    ) -> Reply | None:
         """Answer one HTTP request (``headers`` by lower-case name; ``body`` None when it is
-        over 16 MiB): the reply, or its future when the work runs on a thread (writes wait
-        for the disk). Both front ends of the server (the ASGI app, ``dynamo.http_protocol``)
-        frame every request here."""
+        over 16 MiB): the reply, or None when the work runs on a thread (writes wait for the
+        disk) and that thread will hand the reply to ``later``. Both front ends of the
+        server (the ASGI app, ``dynamo.http_protocol``) frame every request here."""
         request_id = wire.request_id()
         extra: list[tuple[bytes, bytes]] = [(b"x-amzn-requestid", request_id.encode())]
         if "origin" in headers:
@@ -217,10 +236,12 @@ class App:
         except TooLarge:
             return _reply(413, b"", None, extra)
         if isinstance(job, Deferred):
+            call = job.call
             try:
-                return job.pool.submit(
-                    lambda: self._answer(self._run(job.call, headers), headers, response_type, extra)
+                job.pool.submit(
+                    lambda: self._answer(self._run(call, headers), headers, response_type, extra), later
                 )
+                return None
             except Exception:  # a pool that is shutting down refuses work
                 job = _internal_error(headers)
         return self._answer(job, headers, response_type, extra)
@@ -305,7 +326,7 @@ Answer = tuple[int, Any]
 class Deferred(NamedTuple):
     """Work that must not run on the event loop (a write waits for the disk)."""
 
-    pool: ThreadPoolExecutor
+    pool: Pool
     call: Callable[[], Any]
 
 

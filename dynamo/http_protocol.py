@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections import deque
-from concurrent.futures import Future
 from http import HTTPStatus
 from typing import Any, Final, NamedTuple, cast
 
@@ -205,18 +205,21 @@ class DynamoProtocol(asyncio.Protocol):
             request = self.queue.popleft()
             try:
                 reply = self.responder.respond(
-                    request.method, request.path, request.query, request.headers, request.body
+                    request.method,
+                    request.path,
+                    request.query,
+                    request.headers,
+                    request.body,
+                    functools.partial(self._from_thread, request),
                 )
             except Exception:  # App.respond answers its own failures; this is a last resort
                 log.exception("unexpected error answering %s %s", request.method, request.path)
                 self._fail(500, b"Internal Server Error")
                 return
-            if isinstance(reply, Reply):
-                self._write(request, reply)
-            else:
+            if reply is None:  # computed on a thread: _from_thread brings it back
                 self.busy = True
-                reply.add_done_callback(lambda done, r=request: self._from_thread(r, done))
                 return
+            self._write(request, reply)
         if self.busy:
             return
         if self.closing:
@@ -226,20 +229,14 @@ class DynamoProtocol(asyncio.Protocol):
             if not self.partial:
                 self._arm_timer()
 
-    def _from_thread(self, request: Request, done: Future[Reply]) -> None:
+    def _from_thread(self, request: Request, reply: Reply) -> None:
         # RuntimeError: the loop has closed (a forced shutdown), nobody is left to answer.
         with contextlib.suppress(RuntimeError):
-            self.loop.call_soon_threadsafe(self._threaded_reply, request, done)
+            self.loop.call_soon_threadsafe(self._threaded_reply, request, reply)
 
-    def _threaded_reply(self, request: Request, done: Future[Reply]) -> None:
+    def _threaded_reply(self, request: Request, reply: Reply) -> None:
         self.busy = False
         if self.transport is None or self.transport.is_closing():
-            return
-        try:
-            reply = done.result()
-        except Exception:
-            log.exception("unexpected error answering %s %s", request.method, request.path)
-            self._fail(500, b"Internal Server Error")
             return
         self._write(request, reply)
         self._next()

@@ -401,16 +401,22 @@ class Environment:
                 parent = self._begin(write=True)
                 try:
                     done = []
+                    # A writer alone needs no child transaction: its failure is the group's.
+                    solo = len(batch) == 1
                     for slot in batch:
-                        child = self._env.begin(write=True, parent=parent)
+                        child = parent if solo else self._env.begin(write=True, parent=parent)
                         wtxn = WriteTxn(self, child)
                         try:
                             value = slot.context.run(slot.fn, wtxn)
-                            child.commit()
+                            if not solo:
+                                child.commit()
                         except lmdb.MapFullError:
-                            child.abort()
+                            if not solo:
+                                child.abort()
                             raise
                         except BaseException as exc:  # this slot's failure, not the group's
+                            if solo:
+                                raise
                             child.abort()
                             slot.fail(exc)
                         else:

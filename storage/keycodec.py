@@ -67,18 +67,23 @@ def encode_number(canonical: str) -> bytes:
     """Encode a canonical DynamoDB number (see the module docstring)."""
     if canonical == "0":
         return bytes((_ZERO,))
-    _, digit_tuple, exponent = Decimal(canonical).as_tuple()
-    assert isinstance(exponent, int)
-    digits = "".join(map(str, digit_tuple)).rstrip("0")
-    e = exponent + len(digit_tuple)  # value = 0.digits x 10^e
+    negative = canonical[0] == "-"
+    magnitude = canonical[1:] if negative else canonical
+    if magnitude.isdigit() and magnitude.isascii():
+        # An integer (the common sort key): canonical, so no leading zeros; no Decimal.
+        digits = magnitude.rstrip("0")
+        e = len(magnitude)
+    else:
+        _, digit_tuple, exponent = Decimal(magnitude).as_tuple()
+        assert isinstance(exponent, int)
+        digits = "".join(map(str, digit_tuple)).rstrip("0")
+        e = exponent + len(digit_tuple)  # value = 0.digits x 10^e
     if len(digits) % 2:
         digits += "0"
-    body = bytearray((e + _EXPONENT_BIAS,))
-    body.extend(int(digits[i : i + 2]) + 1 for i in range(0, len(digits), 2))
-    body.append(0)
-    if canonical[0] == "-":
-        return bytes((_NEGATIVE,)) + bytes(body).translate(_COMPLEMENT)
-    return bytes((_POSITIVE,)) + bytes(body)
+    body = bytes([e + _EXPONENT_BIAS, *[int(digits[i : i + 2]) + 1 for i in range(0, len(digits), 2)], 0])
+    if negative:
+        return bytes((_NEGATIVE,)) + body.translate(_COMPLEMENT)
+    return bytes((_POSITIVE,)) + body
 
 
 def encode(tag: str, payload: str | bytes) -> bytes:
