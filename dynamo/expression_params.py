@@ -11,7 +11,7 @@ unused across all expressions of the request.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from dynamo.errors import validation
@@ -42,6 +42,13 @@ class Expressions:
     members: dict[str, str]
     #: the legacy members that may not be mixed with them
     legacy: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        every = {*self.members, *self.legacy, "ExpressionAttributeNames", "ExpressionAttributeValues"}
+        object.__setattr__(self, "mentioned_by", frozenset(every))
+
+    #: every member that makes ``prepare`` do something (set in ``__post_init__``)
+    mentioned_by: frozenset[str] = field(init=False, repr=False, compare=False)
 
     @property
     def value_members(self) -> list[str]:
@@ -74,12 +81,18 @@ class Prepared:
         return found
 
 
+#: The request named no expression (shared: Prepared is never modified).
+NOTHING: Final = Prepared({})
+
+
 def _listed(members: list[str]) -> str:
     return "{" + ", ".join(members) + "}"
 
 
 def prepare(request: dict[str, Any], spec: Expressions) -> Prepared:
     """Parse and resolve a request's expressions; member name -> resolved AST."""
+    if request.keys().isdisjoint(spec.mentioned_by):
+        return NOTHING  # most reads name no expression at all
     present = [m for m in spec.members if m in request]
     legacy = [m for m in spec.legacy if m in request]
     # KeyConditions clashes only with KeyConditionExpression: a Query may pair it with a
