@@ -9,12 +9,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dynamo.cache import Cache, CacheSettings
-from dynamo.client import Client, StreamsClient
 from dynamo.engine import DEFAULT_REGION, Clock, Engine, Settings
 from storage.env import Durability
+
+if TYPE_CHECKING:
+    from dynamo.client import Client, StreamsClient
 
 __all__ = ["Cache", "CacheSettings", "Client", "Engine", "Settings", "StreamsClient", "connect"]
 __version__ = "0.1.0"
@@ -43,6 +45,8 @@ def connect(
     default settings) or a :class:`CacheSettings` (TTLs, byte bounds, mode).
     ``client.cache_stats()`` shows what it does.
     """
+    from dynamo.client import Client
+
     engine_kwargs: dict[str, Any] = {"durability": durability, "settings": Settings(**settings)}
     if clock is not None:
         engine_kwargs["clock"] = clock
@@ -56,3 +60,13 @@ def connect(
         cache=front,
         owns_cache=front is not None,
     )
+
+
+def __getattr__(name: str) -> Any:
+    # The client (and botocore, a tenth of a second to import) loads on first use, so that
+    # `dynamo serve`, which never needs it, starts without it.
+    if name in ("Client", "StreamsClient"):
+        from dynamo import client
+
+        return getattr(client, name)
+    raise AttributeError(f"module 'dynamo' has no attribute {name!r}")
