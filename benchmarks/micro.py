@@ -11,7 +11,7 @@ serve`` and against the canned server; moto in process (``mock_aws``); and a raw
 with a strict commit (the CPU a durable write costs below us). Each cell runs for a fixed
 time; every call is timed.
 
-    python -m benchmarks.micro [--quick] [--out benchmarks/results]
+    python -m benchmarks.micro [--quick] [--out benchmarks/results] [--vs URL]
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import itertools
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -37,7 +38,7 @@ from benchmarks.common import (
     save,
     timed_for,
 )
-from benchmarks.load import drive, render, server_cpu
+from benchmarks.load import drive, listener_pid, render, server_cpu
 
 TABLE = "micro"
 PARTITIONS = 20
@@ -124,8 +125,9 @@ OPERATIONS = {
 }
 
 
-def load(call: Callable[[str, dict[str, Any]], Any]) -> None:
-    call("CreateTable", SCHEMA)
+def load(call: Callable[[str, dict[str, Any]], Any], *, create: bool = True) -> None:
+    if create:
+        call("CreateTable", SCHEMA)
     for p in range(PARTITIONS):
         for first in range(0, 100, 25):
             batch = [{"PutRequest": {"Item": item(f"p{p}", n)}} for n in range(first, first + 25)]
@@ -199,18 +201,50 @@ def bodies(count: int) -> dict[str, list[dict[str, Any]]]:
 
 
 def loaded(
-    url: str, process: Any, rendered: list[bytes], seconds: float, *, connections: int = 1
+    url: str,
+    process: Any,
+    rendered: list[bytes],
+    seconds: float,
+    *,
+    pid: int | None = None,
+    strict: bool = True,
 ) -> dict[str, float]:
-    """The load generator on ``url``: rate, latency and the server's CPU per request."""
-    cpu = server_cpu(process.pid)
-    result = drive(url, rendered, connections=connections, seconds=seconds)
-    if result.errors:
+    """The load generator on ``url`` (one connection): rate, latency and the CPU per request
+    of the server (``process``, or the process ``pid``). ``strict``: a failed request is
+    the benchmark's bug; otherwise failures are counted (another endpoint may lack an
+    operation)."""
+    pid = process.pid if process is not None else pid
+    cpu = server_cpu(pid) if pid is not None else 0.0
+    result = drive(url, rendered, connections=1, seconds=seconds)
+    if result.errors and strict:
         raise RuntimeError(f"{result.errors} requests failed")
-    return {
+    row = {
         "ops_per_s": result.per_second,
         "p50_us": result.percentile(0.5),
         "p99_us": result.percentile(0.99),
-        "server_cpu_us": (server_cpu(process.pid) - cpu) / max(1, result.requests) * 1e6,
+        "errors": result.errors,
+        "requests": result.requests,
+    }
+    if pid is not None:
+        row["server_cpu_us"] = (server_cpu(pid) - cpu) / max(1, result.requests) * 1e6
+    return row
+
+
+def run_vs(url: str, seconds: float) -> dict[str, Any]:
+    """Another DynamoDB endpoint (``--vs``: dynalite, DynamoDB Local), given the same
+    requests; its CPU is measured when its process is on this machine."""
+    caller = HttpCaller(url)
+    caller("CreateTable", SCHEMA)
+    time.sleep(0.5)  # other endpoints may keep a new table CREATING for a moment
+    load(caller, create=False)
+    caller.close()
+    pid = listener_pid(url)
+    count = max(4000, int(seconds * 12000))
+    return {
+        name: loaded(
+            url, None, [render(url, OPERATIONS[name], body) for body in batch], seconds, pid=pid, strict=False
+        )
+        for name, batch in bodies(count).items()
     }
 
 
@@ -265,9 +299,13 @@ def run_boto3(client: Any, seconds: float) -> dict[str, Any]:
 
 
 def main() -> None:
-    args = arguments(__doc__, "micro").parse_args()
+    parser = arguments(__doc__, "micro")
+    parser.add_argument("--vs", default=None, metavar="URL", help="also measure this DynamoDB endpoint")
+    args = parser.parse_args()
     seconds = 0.3 if args.quick else 1.5
     http = run_http(seconds)
+    if args.vs:
+        http["vs"] = run_vs(args.vs, seconds)
     results = {
         "embedded": run_embedded(seconds),
         "moto": run_moto(seconds),
@@ -290,8 +328,15 @@ def main() -> None:
     ]
     for name in OPERATIONS:
         moto = results["moto"][name]["ops_per_s"]
-        for target in ("embedded", "http", "http relaxed", "canned", "moto"):
+        for target in ("embedded", "http", "http relaxed", "canned", "vs", "moto"):
+            if target not in results:
+                continue
             row = results[target][name]
+            if row.get("errors"):
+                lines.append(
+                    f"| {name} | {target} | fails ({row['errors']:,} of {row['requests']:,} requests) | | | | | |"
+                )
+                continue
             cpu = ratio = ""
             if "server_cpu_us" in row:
                 cpu = f"{row['server_cpu_us']:.0f}"
@@ -323,7 +368,25 @@ def main() -> None:
     for name in BOTO3_OPERATIONS:
         ours, canned = results["boto3"][name]["ops_per_s"], results["boto3 floor"][name]["ops_per_s"]
         lines.append(f"| {name} | {ours:,.0f} | {canned:,.0f} | {ours / canned:.2f}x |")
-    lines += ["", rss_line(report), "", "Reproduce: `python -m benchmarks.micro`.", ""]
+    if "vs" in results:
+        shares = [
+            f"{name} {results['http'][name]['server_cpu_us'] / results['vs'][name]['server_cpu_us']:.2f}"
+            for name in OPERATIONS
+            if "server_cpu_us" in results["vs"][name] and not results["vs"][name].get("errors")
+        ]
+        lines += [
+            "",
+            f"`vs`: {args.vs}. `dynamo serve`'s CPU per request as a share of its: "
+            + (", ".join(shares) if shares else "(its process was not found, so its CPU was not measured)")
+            + ".",
+        ]
+    lines += [
+        "",
+        rss_line(report),
+        "",
+        "Reproduce: `python -m benchmarks.micro` (`--vs http://host:port` adds another endpoint, e.g. dynalite).",
+        "",
+    ]
     save(args.out, "micro", "\n".join(lines), report)
 
 

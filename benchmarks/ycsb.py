@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import HEADERS, ROOT, arguments, environment, peak_rss_mb, pk_sk_table, save, timed_for
-from benchmarks.load import drive, render, server_cpu
+from benchmarks.load import drive, listener_pid, render, server_cpu
 
 TABLE = "usertable"
 FIELDS = 10
@@ -264,7 +264,7 @@ def run_http(
         pids = [] if pid is None else [pid, *children(pid)]
         caller = HttpCaller(target)
         caller("CreateTable", SCHEMA)
-        time.sleep(0.5 if pid is None else 0)  # other endpoints may keep a new table CREATING
+        time.sleep(0.5 if url is not None else 0)  # other endpoints may keep a new table CREATING
         for start in range(0, records, 25):
             batch = [{"PutRequest": {"Item": record(i)}} for i in range(start, min(records, start + 25))]
             caller("BatchWriteItem", {"RequestItems": {TABLE: batch}})
@@ -288,7 +288,7 @@ def run_http(
         return out
 
     if url is not None:
-        return measure(url, None)
+        return measure(url, listener_pid(url))
     with running_server("--in-memory", "--ttl-interval", "0", "--workers", str(workers)) as (target, process):
         return measure(target, process.pid)
 
