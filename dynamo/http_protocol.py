@@ -78,6 +78,7 @@ class DynamoProtocol(asyncio.Protocol):
         self.writable = True
         self.timer: asyncio.TimerHandle | None = None
         self.partial = False  # a request has begun but not ended
+        self.broken = False  # unparseable bytes arrived: 400 once the replies owed are sent
         self.served = 0  # moves with every request and reply (the idle timer's clock)
         # The request being parsed.
         self.url = b""
@@ -86,6 +87,7 @@ class DynamoProtocol(asyncio.Protocol):
         self.size = 0
         self.too_large = False  # the body is over 16 MiB
         self.answered = False  # ... and was refused before it was sent (100-continue)
+        self.continue_owed = False  # it asked for 100 Continue, not sent yet
 
     # asyncio.Protocol
 
@@ -104,10 +106,13 @@ class DynamoProtocol(asyncio.Protocol):
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
-            pass  # no upgrades (h2c, websockets): the request is served as plain HTTP/1.1
+            # No upgrades (h2c, websockets): the request is answered as plain HTTP/1.1 and
+            # the connection closes, as what follows it on the wire is no longer HTTP/1.1.
+            self._last_request_closes()
         except httptools.HttpParserError:
-            self._fail(400, BAD_REQUEST)
-            return
+            # Answered (400, then close) after the replies owed to the requests before it.
+            self.broken = True
+            self._pause_reading()
         self._next()
 
     def eof_received(self) -> bool | None:
@@ -137,6 +142,7 @@ class DynamoProtocol(asyncio.Protocol):
         self.size = 0
         self.too_large = False
         self.answered = False
+        self.continue_owed = False
 
     def on_url(self, url: bytes) -> None:
         self.url += url
@@ -147,7 +153,7 @@ class DynamoProtocol(asyncio.Protocol):
             key = name.decode("latin-1").lower()
             if len(_HEADER_NAMES) < 256:  # the names clients send are few; strangers are not kept
                 _HEADER_NAMES[name] = key
-        self.headers[key] = value.decode("latin-1")
+        self.headers[key] = value.decode("latin-1").rstrip(" \t")  # optional whitespace
 
     def on_headers_complete(self) -> None:
         declared = self.headers.get("content-length")
@@ -158,8 +164,11 @@ class DynamoProtocol(asyncio.Protocol):
                 self.answered = True
                 self._queue(None, keep_alive=False)
                 self._pause_reading()
-        elif expects and self.transport is not None:
-            self.transport.write(CONTINUE)
+        elif expects:
+            # Sent when this request's turn comes: before the replies still owed to earlier
+            # requests, a client would take the 100 for theirs.
+            self.continue_owed = True
+            self._send_continue()
 
     def on_body(self, body: bytes) -> None:
         if self.too_large:
@@ -173,6 +182,8 @@ class DynamoProtocol(asyncio.Protocol):
 
     def on_message_complete(self) -> None:
         self.partial = False
+        self.continue_owed = False
+        chunks, self.chunks = self.chunks, []  # the body lives on in the request only
         if self.answered:
             return
         keep_alive = self.parser.should_keep_alive()
@@ -181,8 +192,18 @@ class DynamoProtocol(asyncio.Protocol):
             # its body does not read; closing on it would be a reset, not an answer).
             self._queue(None, keep_alive)
         else:
-            chunks = self.chunks
             self._queue(chunks[0] if len(chunks) == 1 else b"".join(chunks), keep_alive)
+
+    def _send_continue(self) -> None:
+        """``100 Continue`` for the request being received, once nothing is owed before it."""
+        if self.continue_owed and not self.queue and not self.busy and self.transport is not None:
+            self.continue_owed = False
+            self.transport.write(CONTINUE)
+
+    def _last_request_closes(self) -> None:
+        if self.queue:
+            self.queue[-1] = self.queue[-1]._replace(keep_alive=False)
+        self._pause_reading()
 
     def _queue(self, body: bytes | None, keep_alive: bool) -> None:
         method = self.parser.get_method().decode("ascii")
@@ -202,6 +223,9 @@ class DynamoProtocol(asyncio.Protocol):
         if self.transport is None:
             return
         while self.queue and not self.busy and self.writable and not self.closing:
+            if self.transport.is_closing():  # the client is gone: run nothing more for it
+                self.queue.clear()
+                return
             request = self.queue.popleft()
             try:
                 reply = self.responder.respond(
@@ -224,7 +248,10 @@ class DynamoProtocol(asyncio.Protocol):
             return
         if self.closing:
             self.transport.close()
+        elif self.broken and not self.queue:
+            self._fail(400, BAD_REQUEST)
         elif not self.queue and self.writable:
+            self._send_continue()
             self._resume_reading()
             if not self.partial:
                 self._arm_timer()

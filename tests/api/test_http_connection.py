@@ -179,6 +179,28 @@ def test_expect_100_continue(connection: Connection) -> None:
     assert connection.response()[0] == 200
 
 
+def test_100_continue_waits_for_the_replies_before_it(connection: Connection, table: str) -> None:
+    # A pipelined request's "100 Continue" comes after the replies owed to earlier requests.
+    put = request("PutItem", {"TableName": table, "Item": {"pk": {"S": "c"}}})
+    head, body = request("ListTables", {}, headers={"Expect": "100-continue"}).split(b"\r\n\r\n")
+    connection.send(put + head + b"\r\n\r\n")
+    assert connection.response()[0] == 200  # the PutItem's
+    assert connection.response()[0] == 100
+    connection.send(body)
+    assert connection.response()[0] == 200
+
+
+def test_header_values_lose_trailing_whitespace(connection: Connection) -> None:
+    # Optional whitespace after a header value is not part of it (RFC 9110).
+    status, _, _ = connection.call("ListTables", {}, headers={})
+    assert status == 200
+    data = request("ListTables", {}).replace(
+        b"DynamoDB_20120810.ListTables", b"DynamoDB_20120810.ListTables \t"
+    )
+    connection.send(data)
+    assert connection.response()[0] == 200
+
+
 def test_oversized_body_refused_before_it_is_sent(server_url: str) -> None:
     # A declared body over 16 MiB with Expect: 100-continue is refused (413) without sending it.
     connection = Connection(server_url)
@@ -229,6 +251,36 @@ def test_unparseable_request_is_400_and_closes(local_url: str) -> None:
     assert connection.closed_by_server()
     connection.close()
     assert Connection(local_url).call("ListTables", {})[0] == 200
+
+
+def test_bad_bytes_after_a_write_are_answered_in_turn(local_url: str) -> None:
+    # Unparseable bytes after a write: the write's reply first, then the 400, then close.
+    engine_table = unique("bad")
+    boto_client(local_url).create_table(
+        TableName=engine_table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    connection = Connection(local_url)
+    connection.send(request("PutItem", {"TableName": engine_table, "Item": {"pk": {"S": "x"}}}))
+    connection.send(b"\x00GARBAGE\r\n\r\n")
+    assert connection.response()[0] == 200
+    assert connection.response()[0] == 400
+    assert connection.closed_by_server()
+    connection.close()
+
+
+def test_upgrade_requests_are_answered_then_closed(local_url: str) -> None:
+    # A request asking to upgrade (h2c) is answered as HTTP/1.1; the connection then closes.
+    connection = Connection(local_url)
+    upgrade = request("ListTables", {}, method="GET", headers={"Connection": "Upgrade", "Upgrade": "h2c"})
+    connection.send(upgrade + request("ListTables", {}))
+    status, headers, _ = connection.response()
+    assert status == 200
+    assert headers["connection"] == "close"
+    assert connection.closed_by_server()
+    connection.close()
 
 
 def test_idle_connections_time_out(local_url: str) -> None:

@@ -30,7 +30,9 @@ def test_one_job_at_a_time_runs_on_one_thread() -> None:
     for _ in range(20):
         pool.submit(lambda: threading.current_thread().name, names.put)
         names_seen = names.get(timeout=10)
-        time.sleep(0.001)  # let the thread go idle before the next job
+        deadline = time.monotonic() + 10
+        while not pool._idle and time.monotonic() < deadline:  # until the thread is idle again
+            time.sleep(0.0005)
     assert len(pool._workers) == 1
     assert names_seen == "test-0"
     pool.shutdown()
