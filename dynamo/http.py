@@ -292,12 +292,13 @@ class App:
 
     @staticmethod
     def _run(call: Callable[[], Any], headers: dict[str, str]) -> Answer:
-        """Run a request's work on a pool thread."""
+        """Run a request's work on a pool thread. Whatever it raises, even a BaseException,
+        it is answered: a connection waiting for this reply would otherwise wait forever."""
         try:
             return 200, call()
         except DynamoError as exc:
             return exc.status, exc.body()
-        except Exception:  # the server never dies from a request
+        except BaseException:  # the server never dies from a request
             return _internal_error(headers)
 
     @staticmethod

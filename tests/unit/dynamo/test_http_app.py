@@ -120,3 +120,19 @@ def test_partiql_selects_are_served_as_reads(app: App, monkeypatch: pytest.Monke
         json.dumps({"Statement": "DELETE FROM \"reads\" WHERE pk = 'a'"}).encode(),
     )
     assert status == 500  # it went to the (closed) writer thread
+
+
+def test_a_write_raising_a_base_exception_is_still_answered(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Work on a writer thread that raises even a BaseException gets a 500; its connection never hangs.
+    original = dispatch.handle
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        monkeypatch.setattr(dispatch, "handle", original)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(dispatch, "handle", interrupted)
+    status, _, _ = call(app, "DynamoDB_20120810.DeleteTable", b'{"TableName": "nope"}')
+    assert status == 500
+    assert call(app, "DynamoDB_20120810.ListTables", b"{}")[0] == 200
