@@ -51,6 +51,7 @@ class Request(NamedTuple):
     headers: dict[str, str]
     body: bytes | None  # None: over the 16 MiB limit
     keep_alive: bool
+    http10: bool  # HTTP/1.0: keep-alive only when asked for, and said so in the reply
 
 
 class DynamoProtocol(asyncio.Protocol):
@@ -111,6 +112,7 @@ class DynamoProtocol(asyncio.Protocol):
             self._last_request_closes()
         except httptools.HttpParserError:
             # Answered (400, then close) after the replies owed to the requests before it.
+            log.warning("Invalid HTTP request received.")
             self.broken = True
             self._pause_reading()
         self._next()
@@ -212,7 +214,8 @@ class DynamoProtocol(asyncio.Protocol):
         else:
             url = httptools.parse_url(self.url)
             path, query = url.path.decode("latin-1"), url.query or b""
-        self.queue.append(Request(method, path, query, self.headers, body, keep_alive))
+        http10 = self.parser.get_http_version() == "1.0"
+        self.queue.append(Request(method, path, query, self.headers, body, keep_alive, http10))
         if len(self.queue) >= MAX_PIPELINE:
             self._pause_reading()
 
@@ -278,6 +281,8 @@ class DynamoProtocol(asyncio.Protocol):
         if not request.keep_alive or self.closing:
             parts.append(b"connection: close\r\n")
             self.closing = True
+        elif request.http10:
+            parts.append(b"connection: keep-alive\r\n")
         parts.append(b"\r\n")
         if request.method != "HEAD":
             parts.append(reply.body)

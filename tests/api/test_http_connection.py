@@ -235,6 +235,18 @@ def test_connection_closes_when_asked(server_url: str, version: str, headers: di
     connection.close()
 
 
+def test_http10_keep_alive_when_asked(local_url: str) -> None:
+    # An HTTP/1.0 client asking for keep-alive is told so, and its connection stays open.
+    connection = Connection(local_url)
+    for _ in range(2):
+        status, headers, _ = connection.call(
+            "ListTables", {}, version="HTTP/1.0", headers={"Connection": "keep-alive"}
+        )
+        assert status == 200
+        assert headers["connection"] == "keep-alive"
+    connection.close()
+
+
 def test_head_has_no_body(connection: Connection) -> None:
     # A HEAD answer has headers only: the next response on the connection starts clean.
     connection.send(request("ListTables", {}, method="HEAD"))
