@@ -213,7 +213,7 @@ class DynamoProtocol(asyncio.Protocol):
             path, query = "/", b""
         else:
             url = httptools.parse_url(self.url)
-            path, query = url.path.decode("latin-1"), url.query or b""
+            path, query = (url.path or b"/").decode("latin-1"), url.query or b""
         http10 = self.parser.get_http_version() == "1.0"
         self.queue.append(Request(method, path, query, self.headers, body, keep_alive, http10))
         if len(self.queue) >= MAX_PIPELINE:

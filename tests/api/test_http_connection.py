@@ -247,6 +247,13 @@ def test_http10_keep_alive_when_asked(local_url: str) -> None:
     connection.close()
 
 
+def test_absolute_form_request_target(connection: Connection) -> None:
+    # A request line naming the whole URL (as proxies send it) is served like "/".
+    data = request("ListTables", {}).replace(b"POST / HTTP/1.1", b"POST http://localhost HTTP/1.1")
+    connection.send(data)
+    assert connection.response()[0] == 200
+
+
 def test_head_has_no_body(connection: Connection) -> None:
     # A HEAD answer has headers only: the next response on the connection starts clean.
     connection.send(request("ListTables", {}, method="HEAD"))
