@@ -174,7 +174,10 @@ class App:
         declared = headers.get("content-length")
         body = None
         if declared is None or not declared.isdigit() or int(declared) <= MAX_BODY:
-            body = await _read_body(receive)
+            try:
+                body = await _read_body(receive)
+            except ClientGone:
+                return
         loop = asyncio.get_running_loop()
         later: asyncio.Future[Reply] = loop.create_future()
 
@@ -375,6 +378,10 @@ def _gunzip(body: bytes) -> bytes:
     return data
 
 
+class ClientGone(Exception):
+    """The client disconnected before its request body was whole."""
+
+
 async def _read_body(receive: Any) -> bytes | None:
     """The whole request body, or None if it is over the 16 MiB limit."""
     chunks: list[bytes] = []
@@ -382,7 +389,7 @@ async def _read_body(receive: Any) -> bytes | None:
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            return b"".join(chunks)
+            raise ClientGone  # a cut-off body is not a request: nothing runs
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY:

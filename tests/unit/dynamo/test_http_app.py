@@ -136,3 +136,36 @@ def test_a_write_raising_a_base_exception_is_still_answered(
     status, _, _ = call(app, "DynamoDB_20120810.DeleteTable", b'{"TableName": "nope"}')
     assert status == 500
     assert call(app, "DynamoDB_20120810.ListTables", b"{}")[0] == 200
+
+
+def test_a_body_cut_off_by_a_disconnect_runs_nothing(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A client gone before its body was whole: no operation runs and nothing is sent.
+    ran: list[Any] = []
+    monkeypatch.setattr(dispatch, "handle", lambda *args, **kwargs: ran.append(args))
+    sent: list[dict[str, Any]] = []
+    messages = [
+        {"type": "http.request", "body": b'{"TableName": "t", "Item"', "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/",
+        "query_string": b"",
+        "headers": [
+            (b"content-type", b"application/x-amz-json-1.0"),
+            (b"x-amz-target", b"DynamoDB_20120810.PutItem"),
+            (b"x-amz-date", b"20261128T000000Z"),
+            (b"authorization", AUTH.encode()),
+        ],
+    }
+    asyncio.run(app(scope, receive, send))
+    assert ran == []
+    assert sent == []
