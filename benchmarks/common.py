@@ -210,9 +210,9 @@ class Canned:
     (``respond``, the floor of our stack) and as an ASGI app under uvicorn's protocol."""
 
     def __init__(self) -> None:
-        from dynamo.http import _reply
+        from dynamo.http import build_reply
 
-        self.reply = _reply(
+        self.reply = build_reply(
             200, CANNED_BODY, b"application/x-amz-json-1.0", [(b"x-amzn-requestid", b"0" * 52)]
         )
 

@@ -171,9 +171,8 @@ class App:
     async def _http(self, scope: Scope, receive: Any, send: Any) -> None:
         # ASGI servers hand header names over in lower case.
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        declared = headers.get("content-length")
         body = None
-        if declared is None or not declared.isdigit() or int(declared) <= MAX_BODY:
+        if not declares_too_much(headers):
             try:
                 body = await _read_body(receive)
             except ClientGone:
@@ -215,29 +214,29 @@ class App:
         if "origin" in headers:
             extra.append((b"access-control-allow-origin", b"*"))
         if method == "GET" and self.cache is not None and path == "/stats":
-            return _reply(200, wire.dumps(self.cache.stats()), b"application/json", extra)
+            return build_reply(200, wire.dumps(self.cache.stats()), b"application/json", extra)
         if method == "GET":
             health = f"healthy: dynamodb.{self.default_region}.amazonaws.com ".encode()
-            return _reply(200, health, b"text/plain", extra)
+            return build_reply(200, health, b"text/plain", extra)
         if method == "OPTIONS" and "origin" in headers:
             extra += [
                 (b"access-control-allow-headers", headers.get("access-control-request-headers", "").encode()),
                 (b"access-control-allow-methods", headers.get("access-control-request-method", "").encode()),
                 (b"access-control-max-age", b"172800"),
             ]
-            return _reply(200, b"", None, extra)
+            return build_reply(200, b"", None, extra)
         if body is None:
-            return _reply(413, b"", None, extra)
+            return build_reply(413, b"", None, extra)
         content_type = headers.get("content-type", "").split(";")[0].strip().lower()
         if method != "POST" or (body and content_type not in JSON_TYPES):
-            return _reply(404, UNKNOWN_OPERATION_XML, b"text/plain", extra)
+            return build_reply(404, UNKNOWN_OPERATION_XML, b"text/plain", extra)
         response_type = (
             b"application/json" if content_type == "application/json" else b"application/x-amz-json-1.0"
         )
         try:
             job = self._prepare(query_string, headers, body)
         except TooLarge:
-            return _reply(413, b"", None, extra)
+            return build_reply(413, b"", None, extra)
         if isinstance(job, Deferred):
             call = job.call
             try:
@@ -319,7 +318,7 @@ class App:
         if len(payload) > GZIP_THRESHOLD and "gzip" in headers.get("accept-encoding", ""):
             payload = gzip.compress(payload, compresslevel=5)
             extra.append((b"content-encoding", b"gzip"))
-        return _reply(status, payload, content_type, extra)
+        return build_reply(status, payload, content_type, extra)
 
 
 #: A request's outcome before encoding: (status, JSON document, its encoding (a cache
@@ -342,7 +341,16 @@ class Reply(NamedTuple):
     body: bytes
 
 
-def _reply(status: int, body: bytes, content_type: bytes | None, extra: list[tuple[bytes, bytes]]) -> Reply:
+def declares_too_much(headers: dict[str, str]) -> bool:
+    """The request's Content-Length is over the 16 MiB limit (its body need not be read)."""
+    declared = headers.get("content-length")
+    return declared is not None and declared.isdigit() and int(declared) > MAX_BODY
+
+
+def build_reply(
+    status: int, body: bytes, content_type: bytes | None, extra: list[tuple[bytes, bytes]]
+) -> Reply:
+    """A Reply with the headers every DynamoDB answer carries (length, CRC32, server)."""
     headers = [
         (b"content-length", b"%d" % len(body)),
         (b"x-amz-crc32", b"%d" % zlib.crc32(body)),

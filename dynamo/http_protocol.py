@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 from collections import deque
 from http import HTTPStatus
@@ -29,7 +28,7 @@ from typing import Any, Final, NamedTuple, cast
 
 import httptools
 
-from dynamo.http import MAX_BODY, Reply
+from dynamo.http import MAX_BODY, Reply, declares_too_much
 
 log = logging.getLogger("dynamo.http")
 
@@ -54,6 +53,10 @@ class Request(NamedTuple):
     http10: bool  # HTTP/1.0: keep-alive only when asked for, and said so in the reply
 
 
+#: What a reply outside the DynamoDB protocol answers: it is the connection's last.
+_LAST_WORD: Final = Request("POST", "/", b"", {}, b"", keep_alive=False, http10=False)
+
+
 class DynamoProtocol(asyncio.Protocol):
     """One HTTP/1.1 connection, made by uvicorn's server for each client."""
 
@@ -73,7 +76,8 @@ class DynamoProtocol(asyncio.Protocol):
         self.parser = httptools.HttpRequestParser(self)
         self.transport: asyncio.Transport | None = None
         self.queue: deque[Request] = deque()
-        self.busy = False  # a reply is being computed on a thread
+        self.in_flight: Request | None = None  # the request whose reply is computed on a thread
+        self._later = self._from_thread  # bound once: respond() takes it for every request
         self.closing = False  # close once the queued replies are written
         self.reading = True
         self.writable = True
@@ -131,7 +135,7 @@ class DynamoProtocol(asyncio.Protocol):
     def shutdown(self) -> None:
         """uvicorn's graceful shutdown: close when idle, else after the replies in flight."""
         self.closing = True
-        if not self.busy and not self.queue and self.transport is not None:
+        if not self.in_flight and not self.queue and self.transport is not None:
             self.transport.close()
 
     # httptools callbacks
@@ -158,9 +162,8 @@ class DynamoProtocol(asyncio.Protocol):
         self.headers[key] = value.decode("latin-1").rstrip(" \t")  # optional whitespace
 
     def on_headers_complete(self) -> None:
-        declared = self.headers.get("content-length")
         expects = self.headers.get("expect", "").lower() == "100-continue"
-        if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+        if declares_too_much(self.headers):
             self.too_large = True
             if expects:  # the client waits for our word before sending the body: 413 now
                 self.answered = True
@@ -198,7 +201,7 @@ class DynamoProtocol(asyncio.Protocol):
 
     def _send_continue(self) -> None:
         """``100 Continue`` for the request being received, once nothing is owed before it."""
-        if self.continue_owed and not self.queue and not self.busy and self.transport is not None:
+        if self.continue_owed and not self.queue and not self.in_flight and self.transport is not None:
             self.continue_owed = False
             self.transport.write(CONTINUE)
 
@@ -225,7 +228,7 @@ class DynamoProtocol(asyncio.Protocol):
         """Answer queued requests in order while nothing is pending on a thread."""
         if self.transport is None:
             return
-        while self.queue and not self.busy and self.writable and not self.closing:
+        while self.queue and not self.in_flight and self.writable and not self.closing:
             if self.transport.is_closing():  # the client is gone: run nothing more for it
                 self.queue.clear()
                 return
@@ -237,17 +240,17 @@ class DynamoProtocol(asyncio.Protocol):
                     request.query,
                     request.headers,
                     request.body,
-                    functools.partial(self._from_thread, request),
+                    self._later,
                 )
             except Exception:  # App.respond answers its own failures; this is a last resort
                 log.exception("unexpected error answering %s %s", request.method, request.path)
                 self._fail(500, b"Internal Server Error")
                 return
             if reply is None:  # computed on a thread: _from_thread brings it back
-                self.busy = True
+                self.in_flight = request
                 return
             self._write(request, reply)
-        if self.busy:
+        if self.in_flight:
             return
         if self.closing:
             self.transport.close()
@@ -259,14 +262,14 @@ class DynamoProtocol(asyncio.Protocol):
             if not self.partial:
                 self._arm_timer()
 
-    def _from_thread(self, request: Request, reply: Reply) -> None:
+    def _from_thread(self, reply: Reply) -> None:
         # RuntimeError: the loop has closed (a forced shutdown), nobody is left to answer.
         with contextlib.suppress(RuntimeError):
-            self.loop.call_soon_threadsafe(self._threaded_reply, request, reply)
+            self.loop.call_soon_threadsafe(self._threaded_reply, reply)
 
-    def _threaded_reply(self, request: Request, reply: Reply) -> None:
-        self.busy = False
-        if self.transport is None or self.transport.is_closing():
+    def _threaded_reply(self, reply: Reply) -> None:
+        request, self.in_flight = self.in_flight, None
+        if request is None or self.transport is None or self.transport.is_closing():
             return
         self._write(request, reply)
         self._next()
@@ -294,15 +297,8 @@ class DynamoProtocol(asyncio.Protocol):
         if self.transport is None or self.transport.is_closing():
             return
         self.queue.clear()
-        head = STATUS_LINES[status] + b"".join(
-            name + b": " + value + b"\r\n" for name, value in self.server_state.default_headers
-        )
-        self.transport.write(
-            head
-            + b"content-type: text/plain; charset=utf-8\r\ncontent-length: %d\r\nconnection: close\r\n\r\n"
-            % len(message)
-            + message
-        )
+        headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"%d" % len(message))]
+        self._write(_LAST_WORD, Reply(status, headers, message))
         self.transport.close()
 
     # Flow control and timeouts
@@ -333,7 +329,7 @@ class DynamoProtocol(asyncio.Protocol):
         self.timer = None
         if self.transport is None or self.transport.is_closing():
             return
-        if self.served != served or self.busy or self.queue or self.partial:
+        if self.served != served or self.in_flight or self.queue or self.partial:
             self.timer = self.loop.call_later(self.keep_alive_timeout, self._idle_timeout, self.served)
         else:
             self.transport.close()

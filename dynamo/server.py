@@ -110,14 +110,14 @@ def serve(
     engine = Engine(path, durability=durability, **engine_options)
     front = None
     try:
-        server = _Server(_config(App(engine), host, port))
+        server = _Server(uvicorn_config(App(engine), host, port))
         shown = f"{path} (temporary, deleted on exit)" if path != data_dir else path
         log.info("dynamo serving http://%s:%d data dir %s durability %s", host, port, shown, durability)
         if dax_port is None:
             server.run()
         else:
             front = Cache(engine, cache)
-            follower = _Server(_config(App(engine, cache=front), host, dax_port), leader=False)
+            follower = _Server(uvicorn_config(App(engine, cache=front), host, dax_port), leader=False)
             server.followers = (follower,)
             # Both ports bound before either serves: a busy port ends the process with
             # uvicorn's one error line, before anything claims to be serving.
@@ -168,7 +168,7 @@ def _serve_workers(
     os.environ[WORKER_OPTIONS] = json.dumps(
         {"path": path, "durability": durability, "settings": dataclasses.asdict(settings), "max_dbs": max_dbs}
     )
-    config = _config("dynamo.server:worker_app", host, port, factory=True, workers=workers)
+    config = uvicorn_config("dynamo.server:worker_app", host, port, factory=True, workers=workers)
     sock = config.bind_socket()
     shown = f"{path} (temporary, deleted on exit)" if path != data_dir else path
     log.info(
@@ -219,8 +219,9 @@ def _take_maintenance(path: str) -> bool:
     return True
 
 
-def _config(app: App | str, host: str, port: int, **extra: Any) -> uvicorn.Config:
-    """uvicorn as every port is served (``extra``: a worker factory's options)."""
+def uvicorn_config(app: App | str, host: str, port: int, **extra: Any) -> uvicorn.Config:
+    """uvicorn as every port is served (``extra``: a worker factory's options, a test's
+    keep-alive timeout)."""
     return uvicorn.Config(
         app,
         host=host,

@@ -400,27 +400,14 @@ class Environment:
             try:
                 parent = self._begin(write=True)
                 try:
-                    done = []
-                    # A writer alone needs no child transaction: its failure is the group's.
-                    solo = len(batch) == 1
-                    for slot in batch:
-                        child = parent if solo else self._env.begin(write=True, parent=parent)
-                        wtxn = WriteTxn(self, child)
-                        try:
-                            value = slot.context.run(slot.fn, wtxn)
-                            if not solo:
-                                child.commit()
-                        except lmdb.MapFullError:
-                            if not solo:
-                                child.abort()
-                            raise
-                        except BaseException as exc:  # this slot's failure, not the group's
-                            if solo:
-                                raise
-                            child.abort()
-                            slot.fail(exc)
-                        else:
-                            done.append((slot, wtxn, value))
+                    if len(batch) == 1:
+                        # A writer alone needs no child transaction: its failure (handled
+                        # below) aborts the parent, which holds nothing else.
+                        (slot,) = batch
+                        wtxn = WriteTxn(self, parent)
+                        done = [(slot, wtxn, slot.context.run(slot.fn, wtxn))]
+                    else:
+                        done = self._run_children(parent, batch)
                     parent.commit()
                     committed = True
                 except lmdb.MapFullError:
@@ -446,6 +433,26 @@ class Environment:
                 continue
             self._after_group(done)
             return
+
+    def _run_children(self, parent: Any, batch: list[_Slot]) -> list[tuple[_Slot, WriteTxn, Any]]:
+        """Each slot in a child transaction of ``parent``: a slot's failure undoes its own
+        changes only; a full map ends the group (it is retried after growing)."""
+        done = []
+        for slot in batch:
+            child = self._env.begin(write=True, parent=parent)
+            wtxn = WriteTxn(self, child)
+            try:
+                value = slot.context.run(slot.fn, wtxn)
+                child.commit()
+            except lmdb.MapFullError:
+                child.abort()
+                raise
+            except BaseException as exc:  # this slot's failure, not the group's
+                child.abort()
+                slot.fail(exc)
+            else:
+                done.append((slot, wtxn, value))
+        return done
 
     def _after_group(self, done: list[tuple[_Slot, WriteTxn, Any]]) -> None:
         """Settle the committed writers: their data is durable whatever happens here, so

@@ -20,7 +20,7 @@ import uvicorn
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from dynamo.http_protocol import DynamoProtocol
+from dynamo.server import uvicorn_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -101,16 +101,7 @@ def serving(app: Any, keep_alive: float = 5.0) -> Iterator[str]:
     """An App served as ``dynamo serve`` serves it (uvicorn with DynamoProtocol) on a thread
     of this process, so a test can share its engine or its clock; yields the URL."""
     port = free_port()
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        http=DynamoProtocol,
-        lifespan="on",
-        log_level="warning",
-        timeout_keep_alive=keep_alive,
-    )
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", port, timeout_keep_alive=keep_alive))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"

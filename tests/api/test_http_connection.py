@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from dynamo.engine import Engine
 from dynamo.http import App
-from tests.helpers import boto_client, running_server, serving, unique
+from tests.helpers import boto_client, create_table, running_server, serving, unique
 
 AUTH = (
     "AWS4-HMAC-SHA256 Credential=AKIDTEST/20261128/us-east-1/dynamodb/aws4_request, "
@@ -102,14 +102,7 @@ def connection(server_url: str) -> Iterator[Connection]:
 @pytest.fixture(scope="module")
 def table(server_url: str) -> Iterator[str]:
     client = boto_client(server_url)
-    name = unique("conn")
-    client.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    client.get_waiter("table_exists").wait(TableName=name)
+    name = create_table(client, name=unique("conn"))
     yield name
     client.delete_table(TableName=name)
 
@@ -192,8 +185,6 @@ def test_100_continue_waits_for_the_replies_before_it(connection: Connection, ta
 
 def test_header_values_lose_trailing_whitespace(connection: Connection) -> None:
     # Optional whitespace after a header value is not part of it (RFC 9110).
-    status, _, _ = connection.call("ListTables", {}, headers={})
-    assert status == 200
     data = request("ListTables", {}).replace(
         b"DynamoDB_20120810.ListTables", b"DynamoDB_20120810.ListTables \t"
     )
@@ -274,13 +265,7 @@ def test_unparseable_request_is_400_and_closes(local_url: str) -> None:
 
 def test_bad_bytes_after_a_write_are_answered_in_turn(local_url: str) -> None:
     # Unparseable bytes after a write: the write's reply first, then the 400, then close.
-    engine_table = unique("bad")
-    boto_client(local_url).create_table(
-        TableName=engine_table,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    engine_table = create_table(boto_client(local_url))
     connection = Connection(local_url)
     connection.send(request("PutItem", {"TableName": engine_table, "Item": {"pk": {"S": "x"}}}))
     connection.send(b"\x00GARBAGE\r\n\r\n")
@@ -354,13 +339,7 @@ def test_shutdown_finishes_the_replies_in_flight(tmp_path: Path) -> None:
     # On SIGTERM, a write being answered is answered in full, and what was acknowledged is kept.
     data = str(tmp_path / "data")
     with running_server("--data-dir", data) as (url, process):
-        client = boto_client(url)
-        client.create_table(
-            TableName="kept",
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_table(boto_client(url), name="kept")
         connection = Connection(url)
         connection.send(
             b"".join(

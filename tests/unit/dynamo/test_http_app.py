@@ -19,9 +19,10 @@ AUTH = (
 )
 
 
-def call(app: App, target: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+def drive(app: App, target: str, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One POST through the ASGI app, its body given as these receive() messages; what the
+    app sent."""
     sent: list[dict[str, Any]] = []
-    messages = [{"type": "http.request", "body": body, "more_body": False}]
 
     async def receive() -> dict[str, Any]:
         return messages.pop(0) if messages else {"type": "http.disconnect"}
@@ -42,7 +43,11 @@ def call(app: App, target: str, body: bytes) -> tuple[int, dict[str, str], bytes
         ],
     }
     asyncio.run(app(scope, receive, send))
-    start, payload = sent
+    return sent
+
+
+def call(app: App, target: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+    start, payload = drive(app, target, [{"type": "http.request", "body": body, "more_body": False}])
     headers = {k.decode(): v.decode() for k, v in start["headers"]}
     return start["status"], headers, payload["body"]
 
@@ -142,30 +147,9 @@ def test_a_body_cut_off_by_a_disconnect_runs_nothing(app: App, monkeypatch: pyte
     # A client gone before its body was whole: no operation runs and nothing is sent.
     ran: list[Any] = []
     monkeypatch.setattr(dispatch, "handle", lambda *args, **kwargs: ran.append(args))
-    sent: list[dict[str, Any]] = []
-    messages = [
+    cut_off = [
         {"type": "http.request", "body": b'{"TableName": "t", "Item"', "more_body": True},
         {"type": "http.disconnect"},
     ]
-
-    async def receive() -> dict[str, Any]:
-        return messages.pop(0)
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "method": "POST",
-        "path": "/",
-        "query_string": b"",
-        "headers": [
-            (b"content-type", b"application/x-amz-json-1.0"),
-            (b"x-amz-target", b"DynamoDB_20120810.PutItem"),
-            (b"x-amz-date", b"20261128T000000Z"),
-            (b"authorization", AUTH.encode()),
-        ],
-    }
-    asyncio.run(app(scope, receive, send))
+    assert drive(app, "DynamoDB_20120810.PutItem", cut_off) == []
     assert ran == []
-    assert sent == []
